@@ -1,0 +1,199 @@
+// SO_LINGER, SO_REUSEADDR, SO_REUSEPORT and the raw getsockopt/setsockopt.
+import { featureUnavailable, invalidArgType, outOfRange, systemError } from './errors';
+import { native } from './native';
+import { fdOf, type Target } from './target';
+
+export const constants: Readonly<Record<string, number>> = Object.freeze({ ...native.constants });
+
+/** What this platform and build support, computed once at load. */
+export const features = Object.freeze({
+  linger: true,
+  reuseAddress: true,
+  reusePort: constants.SO_REUSEPORT !== undefined,
+  tcpInfo: constants.TCP_INFO !== undefined || constants.TCP_CONNECTION_INFO !== undefined,
+});
+
+export interface Linger {
+  enabled: boolean;
+  /** How long close() may wait for unsent data to be acknowledged. */
+  seconds: number;
+}
+
+/**
+ * The largest linger each OS stores faithfully: Linux keeps seconds × HZ in
+ * a long (32-bit kernels cap it near 2^31 / 1000 s), XNU keeps it ×100 in a
+ * short, Winsock in a u_short.
+ */
+export const MAX_LINGER_SECONDS =
+  process.platform === 'darwin'
+    ? 327
+    : process.platform === 'win32'
+      ? 65535
+      : process.arch === 'arm' || process.arch === 'ia32'
+        ? 2147483
+        : 2147483647;
+
+const scratch = new Float64Array(2);
+
+function check(rc: number, syscall: 'getsockopt' | 'setsockopt', option: string): void {
+  if (rc < 0) throw systemError(rc, syscall, option);
+}
+
+function toLinger(linger: unknown): Linger {
+  if (linger === false) return { enabled: false, seconds: 0 };
+  if (typeof linger === 'number') return { enabled: true, seconds: linger };
+  if (
+    typeof linger === 'object' &&
+    linger !== null &&
+    typeof (linger as Linger).enabled === 'boolean' &&
+    typeof (linger as Linger).seconds === 'number'
+  ) {
+    return linger as Linger;
+  }
+  throw invalidArgType('linger', 'a number of seconds, false, or an object { enabled: boolean, seconds: number }', linger);
+}
+
+/**
+ * Sets SO_LINGER. `linger` is `{ enabled, seconds }`, a number of seconds
+ * (enabled), or `false` (disabled). `{ enabled: true, seconds: 0 }` makes
+ * close() send RST. On Linux a linger above 0 makes close() block the
+ * calling thread — in Node, the whole event loop — for up to that long.
+ */
+export function setLinger(target: Target, linger: Linger | number | false): void {
+  const fd = fdOf(target);
+  const { enabled, seconds } = toLinger(linger);
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > MAX_LINGER_SECONDS) {
+    throw outOfRange('linger.seconds', `an integer >= 0 and <= ${MAX_LINGER_SECONDS}`, seconds);
+  }
+  check(native.setLinger(fd, enabled ? 1 : 0, seconds), 'setsockopt', 'SO_LINGER');
+}
+
+export function getLinger(target: Target): Linger {
+  const fd = fdOf(target);
+  check(native.getLinger(fd, scratch), 'getsockopt', 'SO_LINGER');
+  return { enabled: scratch[0] !== 0, seconds: scratch[1] };
+}
+
+function validateBoolean(value: unknown, name: string): boolean {
+  if (typeof value !== 'boolean') throw invalidArgType(name, 'of type boolean', value);
+  return value;
+}
+
+function setFlag(target: Target, option: 'SO_REUSEADDR' | 'SO_REUSEPORT', value: unknown): void {
+  const fd = fdOf(target);
+  const on = validateBoolean(value, 'value');
+  const name = constants[option];
+  if (name === undefined) throw featureUnavailable(option);
+  check(native.setInt(fd, constants.SOL_SOCKET, name, on ? 1 : 0), 'setsockopt', option);
+}
+
+function getFlag(target: Target, option: 'SO_REUSEADDR' | 'SO_REUSEPORT'): boolean {
+  const fd = fdOf(target);
+  const name = constants[option];
+  if (name === undefined) throw featureUnavailable(option);
+  check(native.getInt(fd, constants.SOL_SOCKET, name, scratch), 'getsockopt', option);
+  return scratch[0] !== 0;
+}
+
+/**
+ * SO_REUSEADDR. On Linux and macOS it lets a socket bind a port that
+ * TIME_WAIT connections still hold; it has to be set before bind (see
+ * openBoundSocket). libuv already sets it on every TCP listener on Unix.
+ */
+export function setReuseAddress(target: Target, value: boolean): void {
+  setFlag(target, 'SO_REUSEADDR', value);
+}
+export function getReuseAddress(target: Target): boolean {
+  return getFlag(target, 'SO_REUSEADDR');
+}
+
+/**
+ * SO_REUSEPORT: several sockets of one user may bind the same address and
+ * port; Linux spreads connections and datagrams across them. Every socket
+ * must set it before bind (see listen / openBoundSocket).
+ */
+export function setReusePort(target: Target, value: boolean): void {
+  setFlag(target, 'SO_REUSEPORT', value);
+}
+export function getReusePort(target: Target): boolean {
+  return getFlag(target, 'SO_REUSEPORT');
+}
+
+function validateOptionNumber(value: unknown, name: string): number {
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
+  if (!Number.isInteger(value) || value < 0 || value > 0x7fffffff) {
+    throw outOfRange(name, 'an integer >= 0 and <= 2147483647', value);
+  }
+  return value;
+}
+
+const prefixByLevel = new Map<number, string>([
+  [constants.SOL_SOCKET, 'SO_'],
+  [constants.IPPROTO_TCP, 'TCP_'],
+  [constants.IPPROTO_IP, 'IP_'],
+  [constants.IPPROTO_IPV6, 'IPV6_'],
+]);
+
+/** 'SO_LINGER' where the level and number name a known constant. */
+function optionLabel(level: number, name: number): string {
+  const prefix = prefixByLevel.get(level);
+  if (prefix !== undefined) {
+    for (const [key, value] of Object.entries(constants)) {
+      if (value === name && key.startsWith(prefix)) return key;
+    }
+  }
+  return `level ${level}, option ${name}`;
+}
+
+/** Largest buffer the raw API moves in one call. */
+export const MAX_RAW_OPTION_BYTES = 65536;
+
+/**
+ * Raw getsockopt: reads up to `length` bytes (default: the size of an int)
+ * and returns them, trimmed to the length the OS reported.
+ */
+export function getsockopt(target: Target, level: number, name: number, length = 4): Buffer {
+  const fd = fdOf(target);
+  validateOptionNumber(level, 'level');
+  validateOptionNumber(name, 'name');
+  if (typeof length !== 'number') throw invalidArgType('length', 'of type number', length);
+  if (!Number.isInteger(length) || length < 0 || length > MAX_RAW_OPTION_BYTES) {
+    throw outOfRange('length', `an integer >= 0 and <= ${MAX_RAW_OPTION_BYTES}`, length);
+  }
+  const buf = Buffer.alloc(length);
+  const rc = native.getBytes(fd, level, name, buf);
+  check(rc, 'getsockopt', optionLabel(level, name));
+  return buf.subarray(0, rc);
+}
+
+/**
+ * Raw setsockopt. A number is passed as a C int, a boolean as the int 0 or
+ * 1, and a Buffer, TypedArray or DataView as its bytes.
+ */
+export function setsockopt(
+  target: Target,
+  level: number,
+  name: number,
+  value: number | boolean | ArrayBufferView,
+): void {
+  const fd = fdOf(target);
+  validateOptionNumber(level, 'level');
+  validateOptionNumber(name, 'name');
+  let rc: number;
+  if (typeof value === 'boolean') {
+    rc = native.setInt(fd, level, name, value ? 1 : 0);
+  } else if (typeof value === 'number') {
+    if (!Number.isInteger(value) || value < -0x80000000 || value > 0x7fffffff) {
+      throw outOfRange('value', 'a 32-bit integer', value);
+    }
+    rc = native.setInt(fd, level, name, value);
+  } else if (ArrayBuffer.isView(value)) {
+    if (value.byteLength > MAX_RAW_OPTION_BYTES) {
+      throw outOfRange('value.byteLength', `<= ${MAX_RAW_OPTION_BYTES}`, value.byteLength);
+    }
+    rc = native.setBytes(fd, level, name, new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+  } else {
+    throw invalidArgType('value', 'of type number or boolean, or a Buffer, TypedArray or DataView', value);
+  }
+  check(rc, 'setsockopt', optionLabel(level, name));
+}

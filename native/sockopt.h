@@ -1,0 +1,128 @@
+// The portable interface between addon.cc and the per-OS files.
+// Plain types only. Every function returns 0 (or a documented non-negative
+// value) on success and a negative error number on failure: -errno on
+// POSIX, the matching libuv code on Windows, so JS can name it with
+// util.getSystemErrorName().
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace sockctl {
+
+// A file descriptor on POSIX, a SOCKET on Windows.
+using fd_t = int64_t;
+
+int SetInt(fd_t fd, int level, int name, int value);
+int GetInt(fd_t fd, int level, int name, int* value);
+
+// Raw bytes: the escape hatch. GetBytes stores the length the kernel
+// returned in *len.
+int SetBytes(fd_t fd, int level, int name, const void* data, size_t len);
+int GetBytes(fd_t fd, int level, int name, void* data, size_t* len);
+
+// Linger in seconds on every OS (SO_LINGER_SEC on Apple).
+int SetLinger(fd_t fd, bool enabled, int seconds);
+int GetLinger(fd_t fd, bool* enabled, int* seconds);
+
+// Create a socket, apply the options that only work before bind, bind it.
+// Returns the new descriptor (>= 0), or a negative error with *syscall set
+// to the call that failed; on error nothing is left open.
+struct BindRequest {
+  bool udp;
+  bool ipv6;
+  const char* address;  // numeric IPv4/IPv6 literal
+  uint32_t scope_id;    // IPv6 zone index, 0 if none
+  int port;
+  bool reuse_address;
+  bool reuse_port;
+  int ipv6_only;  // -1: leave the OS default, 0/1: set
+};
+int64_t OpenBound(const BindRequest& req, const char** syscall);
+int Close(fd_t fd);
+
+// Names of the constants this platform defines, with their values.
+struct Constant {
+  const char* name;
+  int value;
+};
+extern const Constant kConstants[];
+extern const size_t kConstantCount;
+
+// Normalized TCP info: one slot per field, in this order; NaN marks a field
+// this OS or kernel does not report. Units are in the names.
+#define SOCKCTL_TCP_INFO_FIELDS(X) \
+  X(rawState)                      \
+  X(caState)                       \
+  X(options)                       \
+  X(sndWscale)                     \
+  X(rcvWscale)                     \
+  X(retransmits)                   \
+  X(probes)                        \
+  X(backoff)                       \
+  X(rttUs)                         \
+  X(rttVarUs)                      \
+  X(minRttUs)                      \
+  X(rtoUs)                         \
+  X(atoUs)                         \
+  X(rcvRttUs)                      \
+  X(mss)                           \
+  X(rcvMss)                        \
+  X(advMss)                        \
+  X(pmtu)                          \
+  X(cwndSegs)                      \
+  X(cwndBytes)                     \
+  X(ssthreshSegs)                  \
+  X(ssthreshBytes)                 \
+  X(sndWndBytes)                   \
+  X(rcvWndBytes)                   \
+  X(rcvSpaceBytes)                 \
+  X(rcvSsthreshBytes)              \
+  X(unackedSegs)                   \
+  X(sackedSegs)                    \
+  X(lostSegs)                      \
+  X(retransSegs)                   \
+  X(totalRetransSegs)              \
+  X(reordering)                    \
+  X(reorderSeen)                   \
+  X(dsackDups)                     \
+  X(outOfOrderPkts)                \
+  X(bytesSent)                     \
+  X(bytesReceived)                 \
+  X(bytesAcked)                    \
+  X(bytesRetrans)                  \
+  X(bytesInFlight)                 \
+  X(notSentBytes)                  \
+  X(segsOut)                       \
+  X(segsIn)                        \
+  X(dataSegsOut)                   \
+  X(dataSegsIn)                    \
+  X(deliveredSegs)                 \
+  X(deliveredCeSegs)               \
+  X(deliveryRateBytesPerSec)       \
+  X(pacingRateBytesPerSec)         \
+  X(maxPacingRateBytesPerSec)      \
+  X(lastDataSentMs)                \
+  X(lastDataRecvMs)                \
+  X(lastAckRecvMs)                 \
+  X(busyTimeUs)                    \
+  X(rwndLimitedUs)                 \
+  X(sndbufLimitedUs)               \
+  X(timeoutEpisodes)               \
+  X(rtoRecoveries)                 \
+  X(rtoTimeMs)                     \
+  X(connectionTimeMs)
+
+enum TcpInfoField {
+#define SOCKCTL_ENUM(name) k_##name,
+  SOCKCTL_TCP_INFO_FIELDS(SOCKCTL_ENUM)
+#undef SOCKCTL_ENUM
+      kTcpInfoFieldCount
+};
+
+// Fills out[0 .. kTcpInfoFieldCount). Returns 1 on success, 0 when the OS
+// answered with too little to be useful (e.g. an emulator that copies only
+// an int), or a negative error.
+int GetTcpInfo(fd_t fd, double* out);
+
+}  // namespace sockctl

@@ -1,0 +1,145 @@
+// Linux, macOS and the BSDs: thin calls to getsockopt/setsockopt.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "sockopt.h"
+
+namespace sockctl {
+
+namespace {
+
+// Apple's SO_LINGER counts clock ticks; SO_LINGER_SEC takes seconds like
+// everyone else's SO_LINGER.
+#ifdef SO_LINGER_SEC
+constexpr int kLingerOption = SO_LINGER_SEC;
+#else
+constexpr int kLingerOption = SO_LINGER;
+#endif
+
+// Apple has no SOCK_CLOEXEC; OpenBound sets FD_CLOEXEC with fcntl there.
+#ifdef SOCK_CLOEXEC
+constexpr int kSockCloexec = SOCK_CLOEXEC;
+#else
+constexpr int kSockCloexec = 0;
+#endif
+
+int Fail() { return -errno; }
+
+}  // namespace
+
+int SetBytes(fd_t fd, int level, int name, const void* data, size_t len) {
+  if (setsockopt(static_cast<int>(fd), level, name, data,
+                 static_cast<socklen_t>(len)) != 0)
+    return Fail();
+  return 0;
+}
+
+int GetBytes(fd_t fd, int level, int name, void* data, size_t* len) {
+  socklen_t n = static_cast<socklen_t>(*len);
+  if (getsockopt(static_cast<int>(fd), level, name, data, &n) != 0)
+    return Fail();
+  *len = n;
+  return 0;
+}
+
+int SetInt(fd_t fd, int level, int name, int value) {
+  return SetBytes(fd, level, name, &value, sizeof value);
+}
+
+int GetInt(fd_t fd, int level, int name, int* value) {
+  // Some options (IP_MULTICAST_TTL, IP_TOS on BSD) may answer with a single
+  // byte; read it as such instead of as the low byte of a garbage int.
+  unsigned char bytes[sizeof(int)] = {};
+  size_t len = sizeof bytes;
+  int rc = GetBytes(fd, level, name, bytes, &len);
+  if (rc != 0) return rc;
+  if (len == 1) {
+    *value = bytes[0];
+  } else {
+    std::memcpy(value, bytes, sizeof(int));
+  }
+  return 0;
+}
+
+int SetLinger(fd_t fd, bool enabled, int seconds) {
+  struct linger l = {};
+  l.l_onoff = enabled ? 1 : 0;
+  l.l_linger = seconds;
+  return SetBytes(fd, SOL_SOCKET, kLingerOption, &l, sizeof l);
+}
+
+int GetLinger(fd_t fd, bool* enabled, int* seconds) {
+  struct linger l = {};
+  size_t len = sizeof l;
+  int rc = GetBytes(fd, SOL_SOCKET, kLingerOption, &l, &len);
+  if (rc != 0) return rc;
+  if (len < sizeof l) return -EINVAL;
+  *enabled = l.l_onoff != 0;
+  *seconds = l.l_linger;
+  return 0;
+}
+
+int Close(fd_t fd) {
+  if (close(static_cast<int>(fd)) != 0) return Fail();
+  return 0;
+}
+
+int64_t OpenBound(const BindRequest& req, const char** syscall) {
+  sockaddr_storage ss = {};
+  socklen_t sslen;
+  if (req.ipv6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons(static_cast<uint16_t>(req.port));
+    a->sin6_scope_id = req.scope_id;
+    if (inet_pton(AF_INET6, req.address, &a->sin6_addr) != 1) {
+      *syscall = "inet_pton";
+      return -EINVAL;
+    }
+    sslen = sizeof *a;
+  } else {
+    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+    a->sin_family = AF_INET;
+    a->sin_port = htons(static_cast<uint16_t>(req.port));
+    if (inet_pton(AF_INET, req.address, &a->sin_addr) != 1) {
+      *syscall = "inet_pton";
+      return -EINVAL;
+    }
+    sslen = sizeof *a;
+  }
+
+  *syscall = "socket";
+  int fd = socket(req.ipv6 ? AF_INET6 : AF_INET,
+                  (req.udp ? SOCK_DGRAM : SOCK_STREAM) | kSockCloexec, 0);
+  if (fd < 0) return Fail();
+
+  int rc = 0;
+  *syscall = "fcntl";
+  if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) rc = Fail();
+  *syscall = "setsockopt";
+  if (rc == 0 && req.reuse_address)
+    rc = SetInt(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+  if (rc == 0 && req.reuse_port) rc = SetInt(fd, SOL_SOCKET, SO_REUSEPORT, 1);
+  if (rc == 0 && req.ipv6 && req.ipv6_only >= 0)
+    rc = SetInt(fd, IPPROTO_IPV6, IPV6_V6ONLY, req.ipv6_only);
+  if (rc == 0) {
+    *syscall = "bind";
+    if (bind(fd, reinterpret_cast<sockaddr*>(&ss), sslen) != 0) rc = Fail();
+  }
+
+  if (rc != 0) {
+    close(fd);
+    return rc;
+  }
+  *syscall = "";
+  return fd;
+}
+
+}  // namespace sockctl
