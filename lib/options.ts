@@ -68,10 +68,15 @@ export function setLinger(target: Target, linger: Linger | number | false): void
   check(native.setLinger(fd, enabled ? 1 : 0, seconds), 'setsockopt', 'SO_LINGER');
 }
 
+/**
+ * Reads SO_LINGER. `seconds` is 0 whenever `enabled` is false: the OS
+ * ignores the linger time then, and keeps whatever was set before.
+ */
 export function getLinger(target: Target): Linger {
   const fd = fdOf(target);
   check(native.getLinger(fd, scratch), 'getsockopt', 'SO_LINGER');
-  return { enabled: scratch[0] !== 0, seconds: scratch[1] };
+  const enabled = scratch[0] !== 0;
+  return { enabled, seconds: enabled ? scratch[1] : 0 };
 }
 
 function validateBoolean(value: unknown, name: string): boolean {

@@ -1,0 +1,157 @@
+import dgram from 'node:dgram';
+import { once } from 'node:events';
+import net from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { bindDgram, connect, fdOf, getReusePort, getsockopt, constants, listen, openBoundSocket } from '../lib';
+import { native } from '../lib/native';
+import { expectCode, listening, onCleanup, openFdCount, portOf, track, waitFor } from './helpers';
+
+function closeLater(fd: number): number {
+  onCleanup(() => native.close(fd));
+  return fd;
+}
+
+describe('openBoundSocket', () => {
+  it('returns a bound descriptor of the requested kind', () => {
+    const tcp = closeLater(openBoundSocket({ type: 'tcp', address: '127.0.0.1' }));
+    const udp6 = closeLater(openBoundSocket({ type: 'udp', address: '::1', ipv6Only: true }));
+    expect(getsockopt(tcp, constants.SOL_SOCKET, constants.SO_TYPE).readInt32LE()).toBe(constants.SOCK_STREAM);
+    expect(getsockopt(udp6, constants.SOL_SOCKET, constants.SO_TYPE).readInt32LE()).toBe(constants.SOCK_DGRAM);
+    expect(getsockopt(udp6, constants.SOL_SOCKET, constants.SO_DOMAIN).readInt32LE()).toBe(constants.AF_INET6);
+    expect(getsockopt(udp6, constants.IPPROTO_IPV6, constants.IPV6_V6ONLY).readInt32LE()).toBe(1);
+  });
+
+  it('sets ipv6Only both ways, and leaves the OS default when not given', () => {
+    const off = closeLater(openBoundSocket({ type: 'tcp', address: '::', ipv6Only: false }));
+    expect(getsockopt(off, constants.IPPROTO_IPV6, constants.IPV6_V6ONLY).readInt32LE()).toBe(0);
+    const on = closeLater(openBoundSocket({ type: 'tcp', address: '::1', ipv6Only: true }));
+    expect(getsockopt(on, constants.IPPROTO_IPV6, constants.IPV6_V6ONLY).readInt32LE()).toBe(1);
+  });
+
+  it('fails with a typed error and leaves no descriptor open', async () => {
+    const server = await listening();
+    const port = portOf(server);
+    const before = openFdCount();
+    const err = expectCode(() => openBoundSocket({ type: 'tcp', address: '127.0.0.1', port }), 'EADDRINUSE');
+    expect(err).toMatchObject({ syscall: 'bind', address: '127.0.0.1', port, errno: -98 });
+    expect(err.message).toBe(`bind EADDRINUSE 127.0.0.1:${port}`);
+    expect(openFdCount()).toBe(before);
+  });
+
+  it('refuses addresses this host does not have with EADDRNOTAVAIL', () => {
+    // 192.0.2.1 (TEST-NET-1) is never assigned to a local interface.
+    expectCode(() => openBoundSocket({ type: 'udp', address: '192.0.2.1' }), 'EADDRNOTAVAIL');
+  });
+
+  it('validates its options', () => {
+    expectCode(() => openBoundSocket(undefined as never), 'ERR_INVALID_ARG_TYPE');
+    expectCode(() => openBoundSocket({ type: 'sctp' as never }), 'ERR_INVALID_ARG_VALUE');
+    expectCode(() => openBoundSocket({ type: 'tcp', address: 'localhost' }), 'ERR_INVALID_ARG_VALUE');
+    expectCode(() => openBoundSocket({ type: 'tcp', address: 7 as never }), 'ERR_INVALID_ARG_TYPE');
+    expectCode(() => openBoundSocket({ type: 'tcp', port: 65536 }), 'ERR_OUT_OF_RANGE');
+    expectCode(() => openBoundSocket({ type: 'tcp', port: -1 }), 'ERR_OUT_OF_RANGE');
+    expectCode(() => openBoundSocket({ type: 'tcp', port: 1.5 }), 'ERR_OUT_OF_RANGE');
+    expectCode(() => openBoundSocket({ type: 'tcp', port: '80' as never }), 'ERR_INVALID_ARG_TYPE');
+    expectCode(() => openBoundSocket({ type: 'tcp', reusePort: 1 as never }), 'ERR_INVALID_ARG_TYPE');
+    expectCode(() => openBoundSocket({ type: 'tcp', address: '127.0.0.1', ipv6Only: true }), 'ERR_INVALID_ARG_VALUE');
+    expectCode(() => openBoundSocket({ type: 'tcp', address: '::1%lo' }), 'ERR_INVALID_ARG_VALUE');
+  });
+});
+
+describe('listen()', () => {
+  it('listens on the requested address and accepts connections', async () => {
+    const server = track(net.createServer((s) => s.end('hi')));
+    expect(await listen(server, { host: '127.0.0.1', backlog: 8 })).toBe(server);
+    expect(server.address()).toMatchObject({ address: '127.0.0.1', family: 'IPv4' });
+    const c = track(net.connect(portOf(server), '127.0.0.1'));
+    const [data] = await once(c, 'data');
+    expect(String(data)).toBe('hi');
+  });
+
+  it('resolves a host name and defaults to SO_REUSEADDR like Node does', async () => {
+    const server = track(net.createServer());
+    await listen(server, { host: 'localhost' });
+    expect(fdOf(server)).toBeGreaterThan(2);
+    expect(getReusePort(server)).toBe(false);
+  });
+
+  it('refuses a server that is already listening', async () => {
+    const server = await listening();
+    await expect(listen(server, {})).rejects.toMatchObject({ code: 'ERR_SERVER_ALREADY_LISTEN' });
+    await expect(listen({} as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+  });
+});
+
+describe('connect()', () => {
+  it('connects to a host name and exchanges data', async () => {
+    const server = track(net.createServer((s) => s.pipe(s)));
+    await listen(server, { host: '127.0.0.1' });
+    const socket = track(await connect({ host: '127.0.0.1', port: portOf(server) }));
+    socket.write('echo');
+    const [data] = await once(socket, 'data');
+    expect(String(data)).toBe('echo');
+  });
+
+  it('rejects with ECONNREFUSED and leaks no descriptor', async () => {
+    const server = await listening();
+    const port = portOf(server);
+    await new Promise((resolve) => server.close(resolve));
+    const before = openFdCount();
+    await expect(connect({ host: '127.0.0.1', port })).rejects.toMatchObject({ code: 'ECONNREFUSED', syscall: 'connect' });
+    // Node closes the descriptor when it destroys the socket.
+    expect(openFdCount()).toBe(before);
+  });
+
+  it('validates its options', async () => {
+    await expect(connect({ port: 'x' as never })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+    await expect(connect({ port: 70000 })).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
+    await expect(connect(null as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+  });
+});
+
+describe('bindDgram()', () => {
+  it('binds two UDP sockets to one port with reusePort, and both receive', async () => {
+    const a = dgram.createSocket('udp4');
+    const b = dgram.createSocket('udp4');
+    onCleanup(() => a.close());
+    onCleanup(() => b.close());
+    await bindDgram(a, { address: '127.0.0.1', reusePort: true });
+    const port = a.address().port;
+    await bindDgram(b, { address: '127.0.0.1', port, reusePort: true });
+    expect(b.address().port).toBe(port);
+
+    const got = { a: 0, b: 0 };
+    a.on('message', () => got.a++);
+    b.on('message', () => got.b++);
+    // Linux picks the receiver by a hash of the source address and port: send
+    // from 40 different source ports.
+    const senders = Array.from({ length: 40 }, () => dgram.createSocket('udp4'));
+    onCleanup(() => senders.forEach((s) => s.close()));
+    for (const s of senders) s.send('x', port, '127.0.0.1');
+    await waitFor('every datagram', () => got.a + got.b === senders.length);
+    expect(got.a).toBeGreaterThan(0);
+    expect(got.b).toBeGreaterThan(0);
+  });
+
+  it('binds a udp6 socket to the IPv6 wildcard by default', async () => {
+    const s = dgram.createSocket('udp6');
+    onCleanup(() => s.close());
+    await bindDgram(s);
+    expect(s.address().address).toBe('::');
+  });
+
+  it('refuses an address of the other family, and a second bind without reusePort', async () => {
+    const s = dgram.createSocket('udp4');
+    onCleanup(() => s.close());
+    await expect(bindDgram(s, { address: '::1' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
+    await bindDgram(s, { address: '127.0.0.1' });
+    const t = dgram.createSocket('udp4');
+    onCleanup(() => t.close());
+    const before = openFdCount();
+    await expect(bindDgram(t, { address: '127.0.0.1', port: s.address().port })).rejects.toMatchObject({
+      code: 'EADDRINUSE',
+    });
+    expect(openFdCount()).toBe(before);
+    await expect(bindDgram({} as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+  });
+});

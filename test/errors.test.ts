@@ -1,0 +1,142 @@
+// Bad input throws the documented error, never crashes, never succeeds.
+import dgram from 'node:dgram';
+import fs from 'node:fs';
+import net from 'node:net';
+import { describe, expect, it } from 'vitest';
+import * as sockctl from '../lib';
+import { closedFd, expectCode, listening, onCleanup, pair } from './helpers';
+
+const { getLinger, setLinger, getReuseAddress, setReusePort, getTcpInfo, getsockopt, setsockopt, fdOf, constants } =
+  sockctl;
+
+// Every call that takes a target, with otherwise valid arguments.
+const calls: Record<string, (target: never) => unknown> = {
+  fdOf: (t) => fdOf(t),
+  getLinger: (t) => getLinger(t),
+  setLinger: (t) => setLinger(t, 1),
+  getReuseAddress: (t) => getReuseAddress(t),
+  setReusePort: (t) => setReusePort(t, true),
+  getTcpInfo: (t) => getTcpInfo(t),
+  getsockopt: (t) => getsockopt(t, constants.SOL_SOCKET, constants.SO_TYPE),
+  setsockopt: (t) => setsockopt(t, constants.SOL_SOCKET, constants.SO_KEEPALIVE, 1),
+};
+
+describe.each(Object.entries(calls))('%s', (name, call) => {
+  it.each([['a string', 'x'], ['null', null], ['undefined', undefined], ['an object', {}], ['a bigint', 3n], ['a symbol', Symbol('s')]])(
+    'throws ERR_INVALID_ARG_TYPE for %s',
+    (_, target) => {
+      const err = expectCode(() => call(target as never), 'ERR_INVALID_ARG_TYPE');
+      expect(err).toBeInstanceOf(TypeError);
+    },
+  );
+
+  it.each([-1, 1.5, NaN, Infinity, -Infinity, 2 ** 31])('throws ERR_OUT_OF_RANGE for the descriptor %s', (fd) => {
+    const err = expectCode(() => call(fd as never), 'ERR_OUT_OF_RANGE');
+    expect(err).toBeInstanceOf(RangeError);
+  });
+
+  if (name === 'fdOf') return;
+
+  it('throws EBADF for a closed descriptor', () => {
+    const err = expectCode(() => call(closedFd() as never), 'EBADF');
+    expect(err).toMatchObject({ errno: -9 });
+    expect(['getsockopt', 'setsockopt']).toContain((err as sockctl.SystemError).syscall);
+  });
+
+  it('throws ENOTSOCK for a regular file and a pipe', () => {
+    const fd = fs.openSync(__filename, 'r');
+    onCleanup(() => fs.closeSync(fd));
+    expect(expectCode(() => call(fd as never), 'ENOTSOCK')).toMatchObject({ errno: -88 });
+    const stdinLike = fs.openSync('/dev/null', 'r');
+    onCleanup(() => fs.closeSync(stdinLike));
+    expectCode(() => call(stdinLike as never), 'ENOTSOCK');
+  });
+});
+
+describe('system errors look like Node’s own', () => {
+  it('names the call, the code and the option', () => {
+    const err = expectCode(() => getLinger(closedFd()), 'EBADF') as sockctl.SystemError;
+    expect(err).toBeInstanceOf(Error);
+    expect(err.message).toBe('getsockopt EBADF (SO_LINGER)');
+    expect(err).toMatchObject({ code: 'EBADF', errno: -9, syscall: 'getsockopt', option: 'SO_LINGER' });
+    // Same shape as an fs error for the same failure.
+    let fsErr: NodeJS.ErrnoException | undefined;
+    try {
+      fs.fstatSync(closedFd());
+    } catch (e) {
+      fsErr = e as NodeJS.ErrnoException;
+    }
+    expect(fsErr).toMatchObject({ code: err.code, errno: err.errno });
+  });
+
+  it('ENOPROTOOPT for an option the kernel does not know', async () => {
+    const { client } = await pair();
+    const err = expectCode(() => getsockopt(client, constants.SOL_SOCKET, 9999), 'ENOPROTOOPT');
+    expect(err.message).toBe('getsockopt ENOPROTOOPT (level 1, option 9999)');
+    expectCode(() => setsockopt(client, constants.IPPROTO_TCP, 9999, 1), 'ENOPROTOOPT');
+  });
+});
+
+describe('linger validation', () => {
+  it.each([['a string', 'x'], ['true', true], ['null', null], ['a bad object', { enabled: 'yes', seconds: 1 }], ['a partial object', { enabled: true }]])(
+    'TypeError for %s',
+    async (_, linger) => {
+      const { client } = await pair();
+      expectCode(() => setLinger(client, linger as never), 'ERR_INVALID_ARG_TYPE');
+    },
+  );
+
+  it.each([-1, 1.5, NaN, Infinity, sockctl.MAX_LINGER_SECONDS + 1])('RangeError for %s seconds', async (seconds) => {
+    const { client } = await pair();
+    setLinger(client, 5);
+    expectCode(() => setLinger(client, seconds), 'ERR_OUT_OF_RANGE');
+    expectCode(() => setLinger(client, { enabled: true, seconds }), 'ERR_OUT_OF_RANGE');
+    // Nothing reached the kernel.
+    expect(getLinger(client)).toEqual({ enabled: true, seconds: 5 });
+  });
+});
+
+describe('targets without a live socket throw EBADF, never a stale number', () => {
+  it('a destroyed socket', async () => {
+    const { client } = await pair();
+    client.destroy();
+    const err = expectCode(() => getLinger(client), 'EBADF');
+    expect(err).toMatchObject({ syscall: 'fdOf', errno: -9 });
+    expect(err.message).toMatch(/socket is closed or not yet open/);
+  });
+
+  it('a socket that was never connected', () => {
+    expectCode(() => fdOf(new net.Socket()), 'EBADF');
+  });
+
+  it('a socket still resolving its host has no OS socket yet', async () => {
+    const server = await listening();
+    const s = net.connect({ port: (server.address() as net.AddressInfo).port, host: 'localhost' });
+    onCleanup(() => s.destroy());
+    s.on('error', () => {});
+    // The lookup is asynchronous, so right now Node has no descriptor to give.
+    expectCode(() => fdOf(s), 'EBADF');
+  });
+
+  it('a closed server and an unbound or closed dgram socket', async () => {
+    const server = await listening();
+    await new Promise((resolve) => server.close(resolve));
+    expectCode(() => fdOf(server), 'EBADF');
+    const u = dgram.createSocket('udp4');
+    expectCode(() => fdOf(u), 'EBADF');
+    u.bind(0, '127.0.0.1');
+    await new Promise((resolve) => u.once('listening', resolve));
+    expect(fdOf(u)).toBeGreaterThan(2);
+    await new Promise<void>((resolve) => u.close(resolve));
+    expectCode(() => fdOf(u), 'EBADF');
+  });
+
+  it('abort refuses anything but a net.Socket', async () => {
+    const server = await listening();
+    expectCode(() => sockctl.abort(server as never), 'ERR_INVALID_ARG_TYPE');
+    expectCode(() => sockctl.abort(3 as never), 'ERR_INVALID_ARG_TYPE');
+    const { client } = await pair();
+    client.destroy();
+    expectCode(() => sockctl.abort(client), 'EBADF');
+  });
+});

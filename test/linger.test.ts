@@ -1,0 +1,96 @@
+import { once } from 'node:events';
+import fs from 'node:fs';
+import path from 'node:path';
+import tls from 'node:tls';
+import { describe, expect, it } from 'vitest';
+import { abort, getLinger, MAX_LINGER_SECONDS, openBoundSocket, setLinger } from '../lib';
+import { drain, onCleanup, pair, ssStates, tupleOf, waitFor, type Host } from './helpers';
+import { native } from '../lib/native';
+
+describe.each<Host>(['127.0.0.1', '::1'])('SO_LINGER on %s', (host) => {
+  it('starts disabled and reads back what was set', async () => {
+    const { client } = await pair(host);
+    expect(getLinger(client)).toEqual({ enabled: false, seconds: 0 });
+    for (const linger of [
+      { enabled: true, seconds: 0 },
+      { enabled: true, seconds: 7 },
+      { enabled: true, seconds: MAX_LINGER_SECONDS },
+    ]) {
+      setLinger(client, linger);
+      expect(getLinger(client)).toEqual(linger);
+    }
+  });
+
+  it('reports 0 seconds while disabled, whatever the OS kept', async () => {
+    const { client } = await pair(host);
+    setLinger(client, 9);
+    setLinger(client, { enabled: false, seconds: 3 });
+    expect(getLinger(client)).toEqual({ enabled: false, seconds: 0 });
+  });
+
+  it('takes a number of seconds as enabled and false as disabled', async () => {
+    const { client } = await pair(host);
+    setLinger(client, 12);
+    expect(getLinger(client)).toEqual({ enabled: true, seconds: 12 });
+    setLinger(client, false);
+    expect(getLinger(client).enabled).toBe(false);
+  });
+
+  it('works on UDP sockets and bare descriptors', () => {
+    const fd = openBoundSocket({ type: 'udp', address: host });
+    onCleanup(() => native.close(fd));
+    setLinger(fd, 4);
+    expect(getLinger(fd)).toEqual({ enabled: true, seconds: 4 });
+  });
+});
+
+describe.each<Host>(['127.0.0.1', '::1'])('abort on %s', (host) => {
+  it('sends RST: the peer sees ECONNRESET and no TIME_WAIT is left', async () => {
+    const { client, accepted } = await pair(host);
+    // The peer has sent nothing, so our receive queue is empty: a plain close
+    // would send FIN (see the control below). Only linger 0 makes this RST.
+    const tuple = tupleOf(accepted);
+    const peerError = once(client, 'error');
+    abort(accepted);
+    const [err] = await peerError;
+    expect((err as NodeJS.ErrnoException).code).toBe('ECONNRESET');
+    expect(ssStates(tuple)).toEqual([]);
+  });
+
+  it('control: a plain destroy() sends FIN and leaves TIME_WAIT here', async () => {
+    const { client, accepted } = await pair(host);
+    const tuple = tupleOf(accepted);
+    drain(client);
+    client.on('end', () => client.end());
+    const closed = once(client, 'close');
+    accepted.destroy();
+    await closed;
+    expect(client.errored).toBeNull();
+    await waitFor('TIME_WAIT on the closing side', () => ssStates(tuple).includes('TIME-WAIT'));
+  });
+});
+
+describe('abort on TLS', () => {
+  it('resets a TLS socket too', async () => {
+    const fixtures = path.join(__dirname, 'fixtures');
+    const server = tls.createServer({
+      key: fs.readFileSync(path.join(fixtures, 'key.pem')),
+      cert: fs.readFileSync(path.join(fixtures, 'cert.pem')),
+    });
+    onCleanup(() => server.close());
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as { port: number }).port;
+    const secured = once(server, 'secureConnection');
+    const client = tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false });
+    onCleanup(() => client.destroy());
+    await once(client, 'secureConnect');
+    const [accepted] = (await secured) as [tls.TLSSocket];
+    const tuple = tupleOf(accepted);
+    const peerError = once(client, 'error');
+    abort(accepted);
+    const [err] = await peerError;
+    expect((err as NodeJS.ErrnoException).code).toBe('ECONNRESET');
+    expect(ssStates(tuple)).toEqual([]);
+  });
+});

@@ -1,0 +1,100 @@
+import { once } from 'node:events';
+import dgram from 'node:dgram';
+import { describe, expect, it } from 'vitest';
+import { getTcpInfo, openBoundSocket, type TcpInfo } from '../lib';
+import { native } from '../lib/native';
+import { expectCode, listening, onCleanup, pair, ssStates, tupleOf, waitFor, type Host } from './helpers';
+
+describe.each<Host>(['127.0.0.1', '::1'])('getTcpInfo on %s', (host) => {
+  it('describes an established connection with units that make sense', async () => {
+    const { client, accepted } = await pair(host);
+    const payload = Buffer.alloc(10_000, 1);
+    const got = new Promise<void>((resolve) => {
+      let n = 0;
+      accepted.on('data', (chunk) => {
+        n += chunk.length;
+        if (n === payload.length) resolve();
+      });
+    });
+    client.write(payload);
+    await got;
+    // bytesAcked lags the peer's read by one ACK: wait for the kernel, bounded.
+    const info = await waitFor('all bytes acknowledged', () => {
+      const i = getTcpInfo(client);
+      return (i.bytesAcked ?? 0) >= payload.length ? i : undefined;
+    });
+    expect(info.state).toBe('ESTABLISHED');
+    expect(info.rttUs).toBeGreaterThan(0);
+    expect(info.rttUs).toBeLessThan(1_000_000); // loopback: well under a second
+    expect(info.mss).toBeGreaterThan(500);
+    expect(info.cwndBytes).toBe(info.cwndSegs! * info.mss!);
+    expect(info.options.sack).toBe(true);
+    expect(info.options.timestamps).toBe(true);
+    expect(info.bytesSent).toBe(payload.length);
+    expect(getTcpInfo(accepted).bytesReceived).toBe(payload.length);
+    expect(info.segsOut).toBeGreaterThan(0);
+    expect(info.totalRetransSegs).toBe(0);
+    // Linux has no such fields: absent, not 0.
+    expect(info.connectionTimeMs).toBeUndefined();
+    expect(info.bytesInFlight).toBeUndefined();
+  });
+
+  it("sees CLOSE_WAIT on our side after the peer's FIN", async () => {
+    const { client, accepted } = await pair(host);
+    client.end();
+    await once(accepted, 'end');
+    await waitFor('CLOSE_WAIT', () => getTcpInfo(accepted).state === 'CLOSE_WAIT');
+    await waitFor('FIN_WAIT_2 on the peer', () => getTcpInfo(client).state === 'FIN_WAIT_2');
+    expect(ssStates(tupleOf(accepted))).toEqual(['CLOSE-WAIT']);
+  });
+
+  it('sees FIN_WAIT_2 then TIME_WAIT on the side that closes first, the passive side ends clean', async () => {
+    const { client, accepted } = await pair(host);
+    const tuple = tupleOf(accepted);
+    const peerTuple = tupleOf(client);
+    accepted.end();
+    await once(client, 'end');
+    await waitFor('FIN_WAIT_2 on the closing side', () => getTcpInfo(accepted).state === 'FIN_WAIT_2');
+    expect(getTcpInfo(client).state).toBe('CLOSE_WAIT');
+    client.end();
+    await once(accepted, 'close');
+    // Our socket is gone from Node, the kernel keeps the connection.
+    await waitFor('TIME_WAIT on the closing side', () => ssStates(tuple).includes('TIME-WAIT'));
+    await waitFor('nothing left on the passive side', () => ssStates(peerTuple).length === 0);
+  });
+
+  it("reports LISTEN, with the accept queue, for a listening server", async () => {
+    const server = await listening(host);
+    const info = getTcpInfo(server);
+    expect(info.state).toBe('LISTEN');
+    expect(info.unackedSegs).toBe(0); // accept queue
+    expect(info.sackedSegs).toBeGreaterThan(0); // backlog
+  });
+});
+
+describe('getTcpInfo errors', () => {
+  it("refuses a UDP socket with the kernel's error", async () => {
+    const socket = dgram.createSocket('udp4');
+    onCleanup(() => socket.close());
+    socket.bind(0, '127.0.0.1');
+    await once(socket, 'listening');
+    // Linux answers EOPNOTSUPP (95), which libuv and Node name ENOTSUP.
+    const err = expectCode(() => getTcpInfo(socket), 'ENOTSUP');
+    expect(err).toMatchObject({ errno: -95, syscall: 'getsockopt', option: 'TCP_INFO', message: 'getsockopt ENOTSUP (TCP_INFO)' });
+  });
+
+  it('reports CLOSED for a bound TCP socket that is neither listening nor connected', () => {
+    const fd = openBoundSocket({ type: 'tcp', address: '127.0.0.1' });
+    onCleanup(() => native.close(fd));
+    expect(getTcpInfo(fd).state).toBe('CLOSED');
+  });
+
+  it('gives every field a number or undefined, never NaN', async () => {
+    const { client } = await pair();
+    const info: TcpInfo = getTcpInfo(client);
+    for (const [key, value] of Object.entries(info)) {
+      if (key === 'state' || key === 'options' || key === 'congestionState') continue;
+      if (value !== undefined) expect(Number.isNaN(value), key).toBe(false);
+    }
+  });
+});
