@@ -229,7 +229,11 @@ export async function bindDgram(socket: dgram.Socket, options: BindDgramOptions 
   const ipv6 = (socket as unknown as { type: string }).type === 'udp6';
   const address = options.address ?? (ipv6 ? '::' : '0.0.0.0');
   if (typeof address === 'string' && net.isIP(address.split('%')[0]) === (ipv6 ? 4 : 6)) {
-    throw invalidArgValue('options.address', `must be an ${ipv6 ? 'IPv6' : 'IPv4'} address for a ${ipv6 ? 'udp6' : 'udp4'} socket`, address);
+    throw invalidArgValue(
+      'options.address',
+      `must be an ${ipv6 ? 'IPv6' : 'IPv4'} address for a ${ipv6 ? 'udp6' : 'udp4'} socket`,
+      address,
+    );
   }
   const fd = openBoundSocket({
     type: 'udp',

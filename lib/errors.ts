@@ -29,7 +29,10 @@ function withCode<E extends Error>(err: E, code: string): E & { code: string } {
 }
 
 export function invalidArgType(name: string, expected: string, actual: unknown): TypeError {
-  return withCode(new TypeError(`The "${name}" argument must be ${expected}. ${describe(actual)}`), 'ERR_INVALID_ARG_TYPE');
+  return withCode(
+    new TypeError(`The "${name}" argument must be ${expected}. ${describe(actual)}`),
+    'ERR_INVALID_ARG_TYPE',
+  );
 }
 
 export function invalidArgValue(name: string, reason: string, actual: unknown): TypeError {

@@ -40,7 +40,8 @@ export type { SystemError } from './errors';
  * side. Works on TLS sockets too (Node's resetAndDestroy() does not).
  */
 export function abort(socket: net.Socket): void {
-  if (!(socket instanceof net.Socket)) throw invalidArgType('socket', 'an instance of net.Socket or tls.TLSSocket', socket);
+  if (!(socket instanceof net.Socket))
+    throw invalidArgType('socket', 'an instance of net.Socket or tls.TLSSocket', socket);
   setLinger(fdOf(socket), { enabled: true, seconds: 0 });
   socket.destroy();
 }

@@ -50,7 +50,11 @@ function toLinger(linger: unknown): Linger {
   ) {
     return linger as Linger;
   }
-  throw invalidArgType('linger', 'a number of seconds, false, or an object { enabled: boolean, seconds: number }', linger);
+  throw invalidArgType(
+    'linger',
+    'a number of seconds, false, or an object { enabled: boolean, seconds: number }',
+    linger,
+  );
 }
 
 /**

@@ -22,7 +22,8 @@ const EBADF = uvErrno('EBADF');
 
 export function validateFd(fd: unknown, name = 'fd'): number {
   if (typeof fd !== 'number') throw invalidArgType(name, 'of type number', fd);
-  if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) throw outOfRange(name, 'an integer >= 0 and <= 2147483647', fd);
+  if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff)
+    throw outOfRange(name, 'an integer >= 0 and <= 2147483647', fd);
   return fd;
 }
 

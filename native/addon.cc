@@ -62,9 +62,8 @@ Napi::Value Result(const Napi::CallbackInfo& info, double rc) {
 // setInt(fd, level, name, value) -> 0 | -errno
 Napi::Value SetInt(const Napi::CallbackInfo& info) {
   if (!Numbers(info, 4)) return {};
-  return Result(info,
-                sockctl::SetInt(Fd(info), Int(info, 1), Int(info, 2),
-                                Int(info, 3)));
+  return Result(info, sockctl::SetInt(Fd(info), Int(info, 1), Int(info, 2),
+                                      Int(info, 3)));
 }
 
 // getInt(fd, level, name, out) -> 0 | -errno; out[0] = value
@@ -93,8 +92,8 @@ Napi::Value GetBytes(const Napi::CallbackInfo& info) {
   Napi::Uint8Array bytes = Bytes(info, 3);
   if (bytes.IsEmpty()) return {};
   size_t len = bytes.ByteLength();
-  int rc = sockctl::GetBytes(Fd(info), Int(info, 1), Int(info, 2),
-                             bytes.Data(), &len);
+  int rc = sockctl::GetBytes(Fd(info), Int(info, 1), Int(info, 2), bytes.Data(),
+                             &len);
   // Never report more than the buffer holds, whatever the OS claims.
   if (len > bytes.ByteLength()) len = bytes.ByteLength();
   return Result(info, rc != 0 ? rc : static_cast<double>(len));

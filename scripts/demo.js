@@ -30,7 +30,10 @@ function ss(...args) {
   const r = spawnSync('ss', ['-Htn', ...args], { encoding: 'utf8' });
   if (r.error && r.error.code === 'ENOENT') return null;
   if (r.error || r.status !== 0) throw new Error(`ss ${args.join(' ')} failed: ${r.error || r.stderr}`);
-  return r.stdout.split('\n').filter(Boolean).map((line) => line.split(/\s+/).filter((f) => /:(\d+|\*)$/.test(f)));
+  return r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split(/\s+/).filter((f) => /:(\d+|\*)$/.test(f)));
 }
 const NO_SS = '(ss not installed: skipping the kernel-side view)';
 
@@ -68,12 +71,16 @@ async function main() {
   step(`1. The problem: a server on ${HOST}:${port} that never closes its side`);
   await Promise.all(Array.from({ length: N }, () => openClient(port)));
   for (const c of clients) c.end('GET /hello\n'); // request, then FIN
-  await waitFor(`${N} server sockets to read the request and the FIN`, () =>
-    serverSockets.length === N && serverSockets.every((s) => ended.has(s)));
+  await waitFor(
+    `${N} server sockets to read the request and the FIN`,
+    () => serverSockets.length === N && serverSockets.every((s) => ended.has(s)),
+  );
   say(`${N} clients sent a request and closed their side (FIN); the server read it all.`);
   const states = serverSockets.map((s) => getTcpInfo(s).state);
   const stuck = states.filter((s) => s === 'CLOSE_WAIT').length;
-  say(`getTcpInfo on the server sockets: ${stuck}/${N} in CLOSE_WAIT (rtt of #1: ${getTcpInfo(serverSockets[0]).rttUs} us)`);
+  say(
+    `getTcpInfo on the server sockets: ${stuck}/${N} in CLOSE_WAIT (rtt of #1: ${getTcpInfo(serverSockets[0]).rttUs} us)`,
+  );
   if (stuck !== N) throw new Error(`expected ${N} CLOSE_WAIT, got states ${states.join(', ')}`);
   const cw = ss('state', 'close-wait', sport);
   if (cw === null) say(NO_SS);
@@ -92,7 +99,8 @@ async function main() {
   if (reset.size !== N) throw new Error(`expected ${N} ECONNRESET on the clients, got ${reset.size}`);
   // Everything on the demo's port but the listener (peer *:*) must be gone:
   // no CLOSE_WAIT, no TIME_WAIT, on either end.
-  const connections = () => ss('-a', `( sport = :${port} or dport = :${port} )`).filter(([, peer]) => !peer.endsWith(':*'));
+  const connections = () =>
+    ss('-a', `( sport = :${port} or dport = :${port} )`).filter(([, peer]) => !peer.endsWith(':*'));
   if (cw === null) say(NO_SS);
   else {
     const what = () => `no connection left on port ${port}; still there: ${connections().join('; ')}`;
@@ -105,8 +113,10 @@ async function main() {
   const graceful = await openClient(port);
   const aborted = await openClient(port);
   for (const c of clients) c.write('ping\n'); // no FIN: the server will close first
-  await waitFor('the server to read both requests', () =>
-    serverSockets.length === 2 && serverSockets.every((s) => s.bytesRead === 5));
+  await waitFor(
+    'the server to read both requests',
+    () => serverSockets.length === 2 && serverSockets.every((s) => s.bytesRead === 5),
+  );
   // Taken now: a closed socket no longer reports its ports.
   const [gTuple, aTuple] = [tuple(graceful.localPort), tuple(aborted.localPort)];
   const serverSide = (c) => serverSockets.find((s) => s.remotePort === c.localPort);

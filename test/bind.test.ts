@@ -97,7 +97,10 @@ describe('connect()', () => {
     const port = portOf(server);
     await new Promise((resolve) => server.close(resolve));
     const before = openFdCount();
-    await expect(connect({ host: '127.0.0.1', port })).rejects.toMatchObject({ code: 'ECONNREFUSED', syscall: 'connect' });
+    await expect(connect({ host: '127.0.0.1', port })).rejects.toMatchObject({
+      code: 'ECONNREFUSED',
+      syscall: 'connect',
+    });
     // Node closes the descriptor when it destroys the socket.
     expect(openFdCount()).toBe(before);
   });

@@ -22,13 +22,17 @@ const calls: Record<string, (target: never) => unknown> = {
 };
 
 describe.each(Object.entries(calls))('%s', (name, call) => {
-  it.each([['a string', 'x'], ['null', null], ['undefined', undefined], ['an object', {}], ['a bigint', 3n], ['a symbol', Symbol('s')]])(
-    'throws ERR_INVALID_ARG_TYPE for %s',
-    (_, target) => {
-      const err = expectCode(() => call(target as never), 'ERR_INVALID_ARG_TYPE');
-      expect(err).toBeInstanceOf(TypeError);
-    },
-  );
+  it.each([
+    ['a string', 'x'],
+    ['null', null],
+    ['undefined', undefined],
+    ['an object', {}],
+    ['a bigint', 3n],
+    ['a symbol', Symbol('s')],
+  ])('throws ERR_INVALID_ARG_TYPE for %s', (_, target) => {
+    const err = expectCode(() => call(target as never), 'ERR_INVALID_ARG_TYPE');
+    expect(err).toBeInstanceOf(TypeError);
+  });
 
   it.each([-1, 1.5, NaN, Infinity, -Infinity, 2 ** 31])('throws ERR_OUT_OF_RANGE for the descriptor %s', (fd) => {
     const err = expectCode(() => call(fd as never), 'ERR_OUT_OF_RANGE');
@@ -78,13 +82,16 @@ describe('system errors look like Node’s own', () => {
 });
 
 describe('linger validation', () => {
-  it.each([['a string', 'x'], ['true', true], ['null', null], ['a bad object', { enabled: 'yes', seconds: 1 }], ['a partial object', { enabled: true }]])(
-    'TypeError for %s',
-    async (_, linger) => {
-      const { client } = await pair();
-      expectCode(() => setLinger(client, linger as never), 'ERR_INVALID_ARG_TYPE');
-    },
-  );
+  it.each([
+    ['a string', 'x'],
+    ['true', true],
+    ['null', null],
+    ['a bad object', { enabled: 'yes', seconds: 1 }],
+    ['a partial object', { enabled: true }],
+  ])('TypeError for %s', async (_, linger) => {
+    const { client } = await pair();
+    expectCode(() => setLinger(client, linger as never), 'ERR_INVALID_ARG_TYPE');
+  });
 
   it.each([-1, 1.5, NaN, Infinity, sockctl.MAX_LINGER_SECONDS + 1])('RangeError for %s seconds', async (seconds) => {
     const { client } = await pair();

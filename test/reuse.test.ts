@@ -3,7 +3,18 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { connect, getReuseAddress, getReusePort, listen, openBoundSocket, setReuseAddress, setReusePort } from '../lib';
 import { native } from '../lib/native';
-import { expectCode, listening, onCleanup, openFdCount, portOf, ssStates, track, tupleOf, waitFor, type Host } from './helpers';
+import {
+  expectCode,
+  listening,
+  onCleanup,
+  openFdCount,
+  portOf,
+  ssStates,
+  track,
+  tupleOf,
+  waitFor,
+  type Host,
+} from './helpers';
 
 const hosts: Host[] = ['127.0.0.1', '::1'];
 

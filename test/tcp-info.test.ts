@@ -63,7 +63,7 @@ describe.each<Host>(['127.0.0.1', '::1'])('getTcpInfo on %s', (host) => {
     await waitFor('nothing left on the passive side', () => ssStates(peerTuple).length === 0);
   });
 
-  it("reports LISTEN, with the accept queue, for a listening server", async () => {
+  it('reports LISTEN, with the accept queue, for a listening server', async () => {
     const server = await listening(host);
     const info = getTcpInfo(server);
     expect(info.state).toBe('LISTEN');
@@ -80,7 +80,12 @@ describe('getTcpInfo errors', () => {
     await once(socket, 'listening');
     // Linux answers EOPNOTSUPP (95), which libuv and Node name ENOTSUP.
     const err = expectCode(() => getTcpInfo(socket), 'ENOTSUP');
-    expect(err).toMatchObject({ errno: -95, syscall: 'getsockopt', option: 'TCP_INFO', message: 'getsockopt ENOTSUP (TCP_INFO)' });
+    expect(err).toMatchObject({
+      errno: -95,
+      syscall: 'getsockopt',
+      option: 'TCP_INFO',
+      message: 'getsockopt ENOTSUP (TCP_INFO)',
+    });
   });
 
   it('reports CLOSED for a bound TCP socket that is neither listening nor connected', () => {
