@@ -4,6 +4,7 @@
 // hands Node the descriptor to adopt.
 import dgram from 'node:dgram';
 import dns from 'node:dns/promises';
+import type { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { featureUnavailable, invalidArgType, invalidArgValue, outOfRange, systemError } from './errors';
 import { native } from './native';
@@ -87,6 +88,43 @@ function closeQuietly(fd: number): void {
   native.close(fd);
 }
 
+/**
+ * Hands `fd` to Node through `start` and settles on the first of `ready` or
+ * 'error'. Once Node has adopted the descriptor it closes it with its handle;
+ * if `start` throws before that, the descriptor is closed here. `onError`
+ * releases a socket that already owns the descriptor, on either failure.
+ */
+function adopt<T extends EventEmitter>(
+  emitter: T,
+  fd: number,
+  ready: string,
+  start: () => void,
+  onError?: () => void,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const fail = (err: Error): void => {
+      emitter.off(ready, succeed);
+      onError?.();
+      reject(err);
+    };
+    const succeed = (): void => {
+      emitter.off('error', fail);
+      resolve(emitter);
+    };
+    emitter.once('error', fail);
+    emitter.once(ready, succeed);
+    try {
+      start();
+    } catch (err) {
+      emitter.off('error', fail);
+      emitter.off(ready, succeed);
+      if (onError) onError();
+      else closeQuietly(fd);
+      reject(err);
+    }
+  });
+}
+
 async function resolveHost(host: string, family?: number): Promise<{ address: string; family: 4 | 6 }> {
   const literal = net.isIP(host);
   if (literal !== 0) return { address: host, family: literal as 4 | 6 };
@@ -132,27 +170,7 @@ export async function listen(server: net.Server, options: ListenOptions = {}): P
     reuseAddress: options.reuseAddress ?? process.platform !== 'win32',
     ipv6Only: options.ipv6Only,
   });
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error): void => {
-      server.off('listening', onListening);
-      // Node has adopted the descriptor by now and closes it with its handle.
-      reject(err);
-    };
-    const onListening = (): void => {
-      server.off('error', onError);
-      resolve(server);
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    try {
-      server.listen({ fd, backlog });
-    } catch (err) {
-      server.off('error', onError);
-      server.off('listening', onListening);
-      closeQuietly(fd);
-      reject(err);
-    }
-  });
+  return adopt(server, fd, 'listening', () => server.listen({ fd, backlog }));
 }
 
 export interface ConnectOptions {
@@ -197,20 +215,14 @@ export async function connect(options: ConnectOptions): Promise<net.Socket> {
     closeQuietly(fd);
     throw err;
   }
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error): void => {
-      socket.off('connect', onConnect);
-      socket.destroy(); // closes the descriptor
-      reject(err);
-    };
-    const onConnect = (): void => {
-      socket.off('error', onError);
-      resolve(socket);
-    };
-    socket.once('error', onError);
-    socket.once('connect', onConnect);
-    socket.connect({ port, host: remote.address });
-  });
+  // A failed connect leaves the socket half alive; destroy() closes the descriptor.
+  return adopt(
+    socket,
+    fd,
+    'connect',
+    () => socket.connect({ port, host: remote.address }),
+    () => socket.destroy(),
+  );
 }
 
 export interface BindDgramOptions {
@@ -243,24 +255,5 @@ export async function bindDgram(socket: dgram.Socket, options: BindDgramOptions 
     reusePort: options.reusePort,
     ipv6Only: options.ipv6Only,
   });
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error): void => {
-      socket.off('listening', onListening);
-      reject(err);
-    };
-    const onListening = (): void => {
-      socket.off('error', onError);
-      resolve(socket);
-    };
-    socket.once('error', onError);
-    socket.once('listening', onListening);
-    try {
-      socket.bind({ fd } as dgram.BindOptions);
-    } catch (err) {
-      socket.off('error', onError);
-      socket.off('listening', onListening);
-      closeQuietly(fd);
-      reject(err);
-    }
-  });
+  return adopt(socket, fd, 'listening', () => socket.bind({ fd } as dgram.BindOptions));
 }

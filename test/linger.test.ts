@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import fs from 'node:fs';
+import type net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
 import { describe, expect, it } from 'vitest';
@@ -44,17 +45,22 @@ describe.each<Host>(['127.0.0.1', '::1'])('SO_LINGER on %s', (host) => {
   });
 });
 
+/** abort() on our side: the peer's read fails with ECONNRESET, and the kernel keeps nothing of the connection. */
+async function expectAbortResets(peer: net.Socket, ours: net.Socket): Promise<void> {
+  const tuple = tupleOf(ours);
+  const peerError = once(peer, 'error');
+  abort(ours);
+  const [err] = await peerError;
+  expect((err as NodeJS.ErrnoException).code).toBe('ECONNRESET');
+  expect(ssStates(tuple)).toEqual([]);
+}
+
 describe.each<Host>(['127.0.0.1', '::1'])('abort on %s', (host) => {
   it('sends RST: the peer sees ECONNRESET and no TIME_WAIT is left', async () => {
     const { client, accepted } = await pair(host);
     // The peer has sent nothing, so our receive queue is empty: a plain close
     // would send FIN (see the control below). Only linger 0 makes this RST.
-    const tuple = tupleOf(accepted);
-    const peerError = once(client, 'error');
-    abort(accepted);
-    const [err] = await peerError;
-    expect((err as NodeJS.ErrnoException).code).toBe('ECONNRESET');
-    expect(ssStates(tuple)).toEqual([]);
+    await expectAbortResets(client, accepted);
   });
 
   it('control: a plain destroy() sends FIN and leaves TIME_WAIT here', async () => {
@@ -86,11 +92,6 @@ describe('abort on TLS', () => {
     onCleanup(() => client.destroy());
     await once(client, 'secureConnect');
     const [accepted] = (await secured) as [tls.TLSSocket];
-    const tuple = tupleOf(accepted);
-    const peerError = once(client, 'error');
-    abort(accepted);
-    const [err] = await peerError;
-    expect((err as NodeJS.ErrnoException).code).toBe('ECONNRESET');
-    expect(ssStates(tuple)).toEqual([]);
+    await expectAbortResets(client, accepted);
   });
 });

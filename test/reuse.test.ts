@@ -92,18 +92,23 @@ describe.each(hosts)('listen() with reusePort on %s', (host) => {
   });
 });
 
+/** A server, and a local port that our closed connection to it holds in TIME_WAIT. */
+async function portInTimeWait(host: Host): Promise<{ server: net.Server; localPort: number }> {
+  const server = await listening(host);
+  server.on('connection', (s) => s.on('data', () => {}));
+  const first = track(await connect({ host, port: portOf(server), reuseAddress: true }));
+  const localPort = first.localPort!;
+  const tuple = tupleOf(first);
+  // We close first, so TIME_WAIT stays on our side, holding localPort.
+  first.end();
+  await once(first, 'close');
+  await waitFor('TIME_WAIT on the first connection', () => ssStates(tuple).includes('TIME-WAIT'));
+  return { server, localPort };
+}
+
 describe.each(hosts)('connect() from a fixed local port on %s', (host) => {
   it('reconnects from the same port while the first connection sits in TIME_WAIT', async () => {
-    const server = await listening(host);
-    server.on('connection', (s) => s.on('data', () => {}));
-    const first = track(await connect({ host, port: portOf(server), reuseAddress: true }));
-    const localPort = first.localPort!;
-    const tuple = tupleOf(first);
-    // We close first, so TIME_WAIT stays on our side, holding localPort.
-    first.end();
-    await once(first, 'close');
-    await waitFor('TIME_WAIT on the first connection', () => ssStates(tuple).includes('TIME-WAIT'));
-
+    const { server, localPort } = await portInTimeWait(host);
     const second = track(await connect({ host, port: portOf(server), localPort, reuseAddress: true }));
     expect(second.localPort).toBe(localPort);
     expect(second.remotePort).toBe(portOf(server));
@@ -111,14 +116,7 @@ describe.each(hosts)('connect() from a fixed local port on %s', (host) => {
   });
 
   it('control: without reuseAddress the same port is refused with EADDRINUSE', async () => {
-    const server = await listening(host);
-    server.on('connection', (s) => s.on('data', () => {}));
-    const first = track(await connect({ host, port: portOf(server), reuseAddress: true }));
-    const localPort = first.localPort!;
-    const tuple = tupleOf(first);
-    first.end();
-    await once(first, 'close');
-    await waitFor('TIME_WAIT on the first connection', () => ssStates(tuple).includes('TIME-WAIT'));
+    const { server, localPort } = await portInTimeWait(host);
     const before = openFdCount();
     await expect(connect({ host, port: portOf(server), localPort })).rejects.toMatchObject({
       code: 'EADDRINUSE',
