@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "sockctl",
-      "sources": ["native/addon.cc"],
+      "sources": ["<!@(node scripts/sources.js <(OS))"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [
         "NAPI_VERSION=8",
@@ -11,12 +11,16 @@
       ],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra"],
       "conditions": [
-        ["OS=='linux'", {
-          "sources": [
-            "native/sockopt_posix.cc",
-            "native/constants_posix.cc",
-            "native/tcp_info_linux.cc"
-          ]
+        ["OS=='mac'", {
+          "xcode_settings": {
+            "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+            "MACOSX_DEPLOYMENT_TARGET": "11.0",
+            "WARNING_CFLAGS": ["-Wall", "-Wextra"]
+          }
+        }],
+        ["OS=='win'", {
+          "libraries": ["ws2_32.lib", "iphlpapi.lib"],
+          "msvs_settings": { "VCCLCompilerTool": { "AdditionalOptions": ["/std:c++17"] } }
         }]
       ]
     }
