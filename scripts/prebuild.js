@@ -34,8 +34,8 @@ const targets = {
     zig: 'aarch64-linux-gnu.2.17',
     magic: 'elf-arm64',
   },
-  'darwin-x64': { os: 'darwin', dir: 'darwin-x64', tags: 'napi', zig: 'x86_64-macos.11', magic: 'macho-x64' },
-  'darwin-arm64': { os: 'darwin', dir: 'darwin-arm64', tags: 'napi', zig: 'aarch64-macos.11', magic: 'macho-arm64' },
+  'darwin-x64': { os: 'darwin', dir: 'darwin-x64', tags: 'napi', zig: 'x86_64-macos.11.0', magic: 'macho-x64' },
+  'darwin-arm64': { os: 'darwin', dir: 'darwin-arm64', tags: 'napi', zig: 'aarch64-macos.11.0', magic: 'macho-arm64' },
   'win32-x64': { os: 'win32', dir: 'win32-x64', tags: 'napi', mingw: 'x86_64-w64-mingw32', magic: 'pe-x64' },
 };
 
