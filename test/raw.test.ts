@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { constants, getLinger, getsockopt, MAX_RAW_OPTION_BYTES, setsockopt } from '../lib';
 import { expectCode, pair } from './helpers';
+import { QEMU_TCP_INFO, under } from './platform';
 
 describe('constants', () => {
   it('holds only numbers, and cannot be changed', () => {
@@ -56,7 +57,7 @@ describe('getsockopt / setsockopt', () => {
     expect([raw.readInt32LE(0), raw.readInt32LE(4)]).toEqual([1, 9]);
   });
 
-  it('trims the result to the length the kernel returned', async () => {
+  it.skipIf(under('qemu', QEMU_TCP_INFO))('trims the result to the length the kernel returned', async () => {
     const { client } = await pair();
     const info = getsockopt(client, constants.IPPROTO_TCP, constants.TCP_INFO, 4096);
     expect(info.length).toBeGreaterThanOrEqual(104); // the 2.6 struct

