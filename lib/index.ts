@@ -1,9 +1,4 @@
 // sockctl: the socket controls Node hides.
-import net from 'node:net';
-import { invalidArgType } from './errors';
-import { setLinger } from './options';
-import { fdOf } from './target';
-
 export { fdOf, type Target } from './target';
 export {
   constants,
@@ -33,15 +28,7 @@ export {
   type ListenOptions,
 } from './bind';
 export type { SystemError } from './errors';
-
-/**
- * Abortive close: SO_LINGER {on, 0}, then destroy(). The kernel sends RST
- * instead of FIN, the peer sees ECONNRESET, and no TIME_WAIT is left on this
- * side. Works on TLS sockets too (Node's resetAndDestroy() does not).
- */
-export function abort(socket: net.Socket): void {
-  if (!(socket instanceof net.Socket))
-    throw invalidArgType('socket', 'an instance of net.Socket or tls.TLSSocket', socket);
-  setLinger(fdOf(socket), { enabled: true, seconds: 0 });
-  socket.destroy();
-}
+export { abort, closeGracefully, type CloseOutcome } from './close';
+export { listSockets, type ListOptions, type SocketEntry } from './census';
+export { startTracking as trackSockets } from './registry';
+export { watchCloseWait, type CloseWaitWatchdog, type StuckEvent, type WatchOptions } from './watchdog';

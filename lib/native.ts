@@ -8,15 +8,15 @@ export interface Native {
   /** Each call returns 0 on success or a negative libuv error number. */
   setInt(fd: number, level: number, name: number, value: number): number;
   /** out[0] = the value. */
-  getInt(fd: number, level: number, name: number, out: Float64Array): number;
+  getInt(fd: number, level: number, name: number): number;
   setBytes(fd: number, level: number, name: number, value: Uint8Array): number;
   /** Returns the length the OS wrote (>= 0) or a negative error number. */
   getBytes(fd: number, level: number, name: number, into: Uint8Array): number;
   setLinger(fd: number, enabled: number, seconds: number): number;
   /** out = [enabled, seconds]. */
-  getLinger(fd: number, out: Float64Array): number;
+  getLinger(fd: number): number;
   /** 1: filled; 0: the OS answered too little to use; < 0: error. */
-  tcpInfo(fd: number, out: Float64Array): number;
+  tcpInfo(fd: number): number;
   /** Returns [fd, ''] or [negative error, failed syscall]. */
   openBound(
     udp: number,
@@ -29,6 +29,25 @@ export interface Native {
     address: string,
   ): [number, string];
   close(fd: number): number;
+  /**
+   * Windows: the SOCKET of this process with these endpoints (remoteAddress
+   * null: a TCP listener or an unconnected UDP socket), or a negative error;
+   * EBADF when none matches. Elsewhere always ENOSYS: Node gives the fd.
+   */
+  findSocket(
+    udp: number,
+    ipv6: number,
+    localPort: number,
+    remotePort: number,
+    localAddress: string,
+    remoteAddress: string | null,
+  ): number;
+  /** Records of this process's TCP sockets in the states of the mask, or a negative error. */
+  listSockets(osStatesMask: number, withInfo: number): Buffer | number;
+  /** False where the OS offers no census (listSockets is then never called). */
+  hasCensus: boolean;
+  /** Where getInt, getLinger and tcpInfo leave their results (64 slots). */
+  scratch: Float64Array;
   constants: Record<string, number>;
   tcpInfoFields: string[];
 }

@@ -194,16 +194,21 @@ const OPT_ECN = 8;
 const OPT_ECN_SEEN = 16;
 const OPT_SYN_DATA = 32;
 
+export const TCP_INFO_SLOTS = TCP_INFO_FIELDS.length;
 const numbering = numberingFor(process.platform);
-const out = new Float64Array(TCP_INFO_FIELDS.length);
+const out = native.scratch;
 
-function v(i: number): number | undefined {
-  const x = out[i];
+// The option bits an OS reports; the others are unknown there, not off.
+// Windows tells only whether timestamps are on.
+const KNOWN_OPTIONS = process.platform === 'win32' ? OPT_TIMESTAMPS : ~0;
+
+/** NaN marks a field the OS did not report. */
+function present(x: number): number | undefined {
   return x === x ? x : undefined;
 }
 
 function flag(bits: number | undefined, bit: number): boolean | undefined {
-  return bits === undefined ? undefined : (bits & bit) !== 0;
+  return bits === undefined || (KNOWN_OPTIONS & bit) === 0 ? undefined : (bits & bit) !== 0;
 }
 
 /**
@@ -214,12 +219,24 @@ function flag(bits: number | undefined, bit: number): boolean | undefined {
  */
 export function getTcpInfo(target: Target): TcpInfo {
   const fd = fdOf(target);
-  const rc = native.tcpInfo(fd, out);
+  const rc = native.tcpInfo(fd);
   if (rc < 0) throw systemError(rc, 'getsockopt', 'TCP_INFO');
   if (rc === 0) throw featureUnavailable('TCP_INFO (the OS returned a truncated struct)');
-  const raw = out[I.rawState];
+  return toTcpInfo(out);
+}
+
+/** The OS's state number as a name; throws for a number no table knows. */
+export function stateOf(raw: number): TcpState {
   const state = tcpStateName(numbering, raw);
   if (state === undefined) throw new Error(`sockctl: unknown TCP state number ${raw} on ${process.platform}`);
+  return state;
+}
+
+/** Builds the public object from the native slots at out[base …] (NaN = absent). */
+export function toTcpInfo(out: Float64Array, base = 0): TcpInfo {
+  const v = (i: number): number | undefined => present(out[base + i]);
+  const raw = out[base + I.rawState];
+  const state = stateOf(raw);
   const opts = v(I.options);
   const ca = v(I.caState);
   return {

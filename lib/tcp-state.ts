@@ -63,3 +63,10 @@ export function numberingFor(platform: NodeJS.Platform): StateNumbering {
   if (platform === 'win32') return 'windows';
   return 'bsd';
 }
+
+/** Every raw number that `numbering` uses for `state` (Linux has two for SYN_RECEIVED). */
+export function tcpStateNumbers(numbering: StateNumbering, state: TcpState): number[] {
+  return Object.entries(tables[numbering])
+    .filter(([, name]) => name === state)
+    .map(([raw]) => Number(raw));
+}

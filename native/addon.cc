@@ -11,38 +11,54 @@ namespace {
 
 using sockctl::fd_t;
 
-// Arguments are validated in TypeScript; reaching this means a caller went
-// around the public API, so a plain TypeError is enough.
-bool Numbers(const Napi::CallbackInfo& info, size_t count) {
-  for (size_t i = 0; i < count; i++) {
-    if (!info[i].IsNumber()) {
-      Napi::TypeError::New(info.Env(), "sockctl native: expected a number")
-          .ThrowAsJavaScriptException();
-      return false;
+// Reads each argument with one Node-API call. Arguments are validated in
+// TypeScript; one that is not a number means a caller went around the public
+// API: a plain TypeError, and no system call.
+class Args {
+ public:
+  explicit Args(const Napi::CallbackInfo& info) : info_(info) {}
+  fd_t Fd() {
+    int64_t v = 0;
+    if (ok_ && napi_get_value_int64(info_.Env(), info_[0], &v) != napi_ok) {
+      Fail();
     }
+    return v;
   }
-  return true;
-}
+  int32_t Int(size_t i) {
+    int32_t v = 0;
+    if (ok_ && napi_get_value_int32(info_.Env(), info_[i], &v) != napi_ok) {
+      Fail();
+    }
+    return v;
+  }
+  uint32_t Uint(size_t i) {
+    uint32_t v = 0;
+    if (ok_ && napi_get_value_uint32(info_.Env(), info_[i], &v) != napi_ok) {
+      Fail();
+    }
+    return v;
+  }
+  bool ok() const { return ok_; }
 
-fd_t Fd(const Napi::CallbackInfo& info) {
-  return info[0].As<Napi::Number>().Int64Value();
-}
-
-int Int(const Napi::CallbackInfo& info, size_t i) {
-  return info[i].As<Napi::Number>().Int32Value();
-}
-
-// A Float64Array of at least `min` elements at info[i], or nullptr after
-// throwing.
-double* Doubles(const Napi::CallbackInfo& info, size_t i, size_t min) {
-  if (!info[i].IsTypedArray() ||
-      info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
-      info[i].As<Napi::Float64Array>().ElementLength() < min) {
-    Napi::TypeError::New(info.Env(), "sockctl native: expected Float64Array")
+ private:
+  void Fail() {
+    ok_ = false;
+    Napi::TypeError::New(info_.Env(), "sockctl native: expected a number")
         .ThrowAsJavaScriptException();
-    return nullptr;
   }
-  return info[i].As<Napi::Float64Array>().Data();
+  const Napi::CallbackInfo& info_;
+  bool ok_ = true;
+};
+
+// Getters write their results into one Float64Array per module instance,
+// exported as `scratch`: inspecting an array passed on every call would cost
+// several Node-API calls, more than the system call itself.
+constexpr size_t kScratchSlots = 64;
+static_assert(kScratchSlots >= sockctl::kTcpInfoFieldCount,
+              "room for TCP info");
+
+double* Scratch(const Napi::CallbackInfo& info) {
+  return static_cast<double*>(info.Data());
 }
 
 Napi::Uint8Array Bytes(const Napi::CallbackInfo& info, size_t i) {
@@ -61,39 +77,47 @@ Napi::Value Result(const Napi::CallbackInfo& info, double rc) {
 
 // setInt(fd, level, name, value) -> 0 | -errno
 Napi::Value SetInt(const Napi::CallbackInfo& info) {
-  if (!Numbers(info, 4)) return {};
-  return Result(info, sockctl::SetInt(Fd(info), Int(info, 1), Int(info, 2),
-                                      Int(info, 3)));
+  Args a(info);
+  const fd_t fd = a.Fd();
+  const int level = a.Int(1), name = a.Int(2), value = a.Int(3);
+  if (!a.ok()) return {};
+  return Result(info, sockctl::SetInt(fd, level, name, value));
 }
 
-// getInt(fd, level, name, out) -> 0 | -errno; out[0] = value
+// getInt(fd, level, name) -> 0 | -errno; scratch[0] = value
 Napi::Value GetInt(const Napi::CallbackInfo& info) {
-  if (!Numbers(info, 3)) return {};
-  double* out = Doubles(info, 3, 1);
-  if (out == nullptr) return {};
+  Args a(info);
+  const fd_t fd = a.Fd();
+  const int level = a.Int(1), name = a.Int(2);
+  if (!a.ok()) return {};
   int value = 0;
-  int rc = sockctl::GetInt(Fd(info), Int(info, 1), Int(info, 2), &value);
-  if (rc == 0) out[0] = value;
+  int rc = sockctl::GetInt(fd, level, name, &value);
+  if (rc == 0) Scratch(info)[0] = value;
   return Result(info, rc);
 }
 
 // setBytes(fd, level, name, Uint8Array) -> 0 | -errno
 Napi::Value SetBytes(const Napi::CallbackInfo& info) {
-  if (!Numbers(info, 3)) return {};
+  Args a(info);
+  const fd_t fd = a.Fd();
+  const int level = a.Int(1), name = a.Int(2);
+  if (!a.ok()) return {};
   Napi::Uint8Array bytes = Bytes(info, 3);
   if (bytes.IsEmpty()) return {};
-  return Result(info, sockctl::SetBytes(Fd(info), Int(info, 1), Int(info, 2),
-                                        bytes.Data(), bytes.ByteLength()));
+  return Result(info, sockctl::SetBytes(fd, level, name, bytes.Data(),
+                                        bytes.ByteLength()));
 }
 
 // getBytes(fd, level, name, Uint8Array) -> length written | -errno
 Napi::Value GetBytes(const Napi::CallbackInfo& info) {
-  if (!Numbers(info, 3)) return {};
+  Args a(info);
+  const fd_t fd = a.Fd();
+  const int level = a.Int(1), name = a.Int(2);
+  if (!a.ok()) return {};
   Napi::Uint8Array bytes = Bytes(info, 3);
   if (bytes.IsEmpty()) return {};
   size_t len = bytes.ByteLength();
-  int rc = sockctl::GetBytes(Fd(info), Int(info, 1), Int(info, 2), bytes.Data(),
-                             &len);
+  int rc = sockctl::GetBytes(fd, level, name, bytes.Data(), &len);
   // Never report more than the buffer holds, whatever the OS claims.
   if (len > bytes.ByteLength()) len = bytes.ByteLength();
   return Result(info, rc != 0 ? rc : static_cast<double>(len));
@@ -101,52 +125,56 @@ Napi::Value GetBytes(const Napi::CallbackInfo& info) {
 
 // setLinger(fd, enabled, seconds) -> 0 | -errno
 Napi::Value SetLinger(const Napi::CallbackInfo& info) {
-  if (!Numbers(info, 3)) return {};
-  return Result(info,
-                sockctl::SetLinger(Fd(info), Int(info, 1) != 0, Int(info, 2)));
+  Args a(info);
+  const fd_t fd = a.Fd();
+  const int enabled = a.Int(1), seconds = a.Int(2);
+  if (!a.ok()) return {};
+  return Result(info, sockctl::SetLinger(fd, enabled != 0, seconds));
 }
 
-// getLinger(fd, out) -> 0 | -errno; out = [enabled, seconds]
+// getLinger(fd) -> 0 | -errno; scratch = [enabled, seconds]
 Napi::Value GetLinger(const Napi::CallbackInfo& info) {
-  if (!Numbers(info, 1)) return {};
-  double* out = Doubles(info, 1, 2);
-  if (out == nullptr) return {};
+  Args a(info);
+  const fd_t fd = a.Fd();
+  if (!a.ok()) return {};
   bool enabled = false;
   int seconds = 0;
-  int rc = sockctl::GetLinger(Fd(info), &enabled, &seconds);
+  int rc = sockctl::GetLinger(fd, &enabled, &seconds);
   if (rc == 0) {
+    double* out = Scratch(info);
     out[0] = enabled ? 1 : 0;
     out[1] = seconds;
   }
   return Result(info, rc);
 }
 
-// tcpInfo(fd, out) -> 1 | 0 (too short to use) | -errno
+// tcpInfo(fd) -> 1 | 0 (too short to use) | -errno; scratch = the slots
 Napi::Value TcpInfo(const Napi::CallbackInfo& info) {
-  if (!Numbers(info, 1)) return {};
-  double* out = Doubles(info, 1, sockctl::kTcpInfoFieldCount);
-  if (out == nullptr) return {};
-  return Result(info, sockctl::GetTcpInfo(Fd(info), out));
+  Args a(info);
+  const fd_t fd = a.Fd();
+  if (!a.ok()) return {};
+  return Result(info, sockctl::GetTcpInfo(fd, Scratch(info)));
 }
 
 // openBound(udp, ipv6, scopeId, port, reuseAddr, reusePort, ipv6Only,
 //           address) -> [fd, ""] | [-errno, failed syscall]
 Napi::Value OpenBound(const Napi::CallbackInfo& info) {
-  if (!Numbers(info, 7)) return {};
+  Args a(info);
+  sockctl::BindRequest req = {};
+  req.udp = a.Int(0) != 0;
+  req.ipv6 = a.Int(1) != 0;
+  req.scope_id = a.Uint(2);
+  req.port = a.Int(3);
+  req.reuse_address = a.Int(4) != 0;
+  req.reuse_port = a.Int(5) != 0;
+  req.ipv6_only = a.Int(6);
+  if (!a.ok()) return {};
   if (!info[7].IsString()) {
     Napi::TypeError::New(info.Env(), "sockctl native: expected an address")
         .ThrowAsJavaScriptException();
     return {};
   }
   std::string address = info[7].As<Napi::String>().Utf8Value();
-  sockctl::BindRequest req = {};
-  req.udp = Int(info, 0) != 0;
-  req.ipv6 = Int(info, 1) != 0;
-  req.scope_id = info[2].As<Napi::Number>().Uint32Value();
-  req.port = Int(info, 3);
-  req.reuse_address = Int(info, 4) != 0;
-  req.reuse_port = Int(info, 5) != 0;
-  req.ipv6_only = Int(info, 6);
   req.address = address.c_str();
   const char* syscall = "";
   int64_t rc = sockctl::OpenBound(req, &syscall);
@@ -156,22 +184,72 @@ Napi::Value OpenBound(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// listSockets(osStatesMask, withInfo) -> Buffer of records | -errno
+Napi::Value ListSockets(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const uint32_t states = a.Uint(0);
+  const bool with_info = a.Int(1) != 0;
+  if (!a.ok()) return {};
+  std::vector<uint8_t> out;
+  int rc = sockctl::ListSockets(states, with_info, &out);
+  if (rc < 0) return Result(info, rc);
+  return Napi::Buffer<uint8_t>::Copy(info.Env(), out.data(), out.size());
+}
+
+// findSocket(udp, ipv6, localPort, remotePort, localAddress,
+//            remoteAddress | null) -> SOCKET | -errno
+Napi::Value FindSocket(const Napi::CallbackInfo& info) {
+  Args a(info);
+  sockctl::SocketQuery query = {};
+  query.udp = a.Int(0) != 0;
+  query.ipv6 = a.Int(1) != 0;
+  query.local_port = a.Int(2);
+  query.remote_port = a.Int(3);
+  if (!a.ok()) return {};
+  if (!info[4].IsString() || !(info[5].IsString() || info[5].IsNull())) {
+    Napi::TypeError::New(info.Env(), "sockctl native: expected addresses")
+        .ThrowAsJavaScriptException();
+    return {};
+  }
+  std::string local = info[4].As<Napi::String>().Utf8Value();
+  std::string remote =
+      info[5].IsNull() ? "" : info[5].As<Napi::String>().Utf8Value();
+  query.local_address = local.c_str();
+  query.remote_address = info[5].IsNull() ? nullptr : remote.c_str();
+  return Result(info, static_cast<double>(sockctl::FindSocket(query)));
+}
+
 // close(fd) -> 0 | -errno
 Napi::Value Close(const Napi::CallbackInfo& info) {
-  if (!Numbers(info, 1)) return {};
-  return Result(info, sockctl::Close(Fd(info)));
+  Args a(info);
+  const fd_t fd = a.Fd();
+  if (!a.ok()) return {};
+  return Result(info, sockctl::Close(fd));
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // The scratch array lives as long as this module instance (one per
+  // worker): the instance data holds a reference until the env goes away.
+  Napi::ArrayBuffer buffer =
+      Napi::ArrayBuffer::New(env, kScratchSlots * sizeof(double));
+  env.SetInstanceData(
+      new Napi::Reference<Napi::ArrayBuffer>(Napi::Persistent(buffer)));
+  double* scratch = static_cast<double*>(buffer.Data());
+  exports["scratch"] = Napi::Float64Array::New(env, kScratchSlots, buffer, 0);
+
   exports["setInt"] = Napi::Function::New(env, SetInt, "setInt");
-  exports["getInt"] = Napi::Function::New(env, GetInt, "getInt");
+  exports["getInt"] = Napi::Function::New(env, GetInt, "getInt", scratch);
   exports["setBytes"] = Napi::Function::New(env, SetBytes, "setBytes");
   exports["getBytes"] = Napi::Function::New(env, GetBytes, "getBytes");
   exports["setLinger"] = Napi::Function::New(env, SetLinger, "setLinger");
-  exports["getLinger"] = Napi::Function::New(env, GetLinger, "getLinger");
-  exports["tcpInfo"] = Napi::Function::New(env, TcpInfo, "tcpInfo");
+  exports["getLinger"] =
+      Napi::Function::New(env, GetLinger, "getLinger", scratch);
+  exports["tcpInfo"] = Napi::Function::New(env, TcpInfo, "tcpInfo", scratch);
   exports["openBound"] = Napi::Function::New(env, OpenBound, "openBound");
   exports["close"] = Napi::Function::New(env, Close, "close");
+  exports["findSocket"] = Napi::Function::New(env, FindSocket, "findSocket");
+  exports["listSockets"] = Napi::Function::New(env, ListSockets, "listSockets");
+  exports["hasCensus"] = Napi::Boolean::New(env, sockctl::kHasCensus);
 
   Napi::Object constants = Napi::Object::New(env);
   for (size_t i = 0; i < sockctl::kConstantCount; i++) {

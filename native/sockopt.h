@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace sockctl {
 
@@ -40,6 +41,23 @@ struct BindRequest {
 };
 int64_t OpenBound(const BindRequest& req, const char** syscall);
 int Close(fd_t fd);
+
+// Windows only: Node keeps the SOCKET behind a TCP or UDP handle to itself
+// (its fd reads -1), so the socket is found by what Node does tell, its
+// endpoints. Returns the SOCKET (>= 0) or a negative error, EBADF when no
+// socket matches; POSIX, where Node hands out the descriptor, returns
+// -ENOSYS.
+struct SocketQuery {
+  bool udp;
+  bool ipv6;
+  const char* local_address;  // numeric IPv4/IPv6 literal
+  int local_port;
+  // nullptr for a socket without a peer: a TCP listener or an unconnected
+  // UDP socket.
+  const char* remote_address;
+  int remote_port;
+};
+int64_t FindSocket(const SocketQuery& query);
 
 // Names of the constants this platform defines, with their values.
 struct Constant {
@@ -124,5 +142,27 @@ enum TcpInfoField {
 // answered with too little to be useful (e.g. an emulator that copies only
 // an int), or a negative error.
 int GetTcpInfo(fd_t fd, double* out);
+
+// Census of this process's own TCP sockets, IPv4 and IPv6, in the states
+// whose bits are set in `os_states` (bit n = the OS's state number n). One
+// SocketRecord per socket is appended to *out, each followed by
+// kTcpInfoFieldCount doubles when `with_info`. Returns the number of records,
+// or a negative error. kHasCensus is false where the OS has none.
+struct SocketRecord {
+  int32_t fd;
+  uint32_t inode;
+  uint8_t family;  // 4 or 6
+  uint8_t state;   // the OS's own number
+  uint16_t local_port;
+  uint16_t remote_port;
+  uint16_t pad;
+  uint8_t local_address[16];  // IPv4 in the first 4 bytes
+  uint8_t remote_address[16];
+  uint32_t receive_queue;
+  uint32_t send_queue;
+};
+static_assert(sizeof(SocketRecord) == 56, "records are 8-byte aligned");
+extern const bool kHasCensus;
+int ListSockets(uint32_t os_states, bool with_info, std::vector<uint8_t>* out);
 
 }  // namespace sockctl

@@ -142,4 +142,7 @@ int64_t OpenBound(const BindRequest& req, const char** syscall) {
   return fd;
 }
 
+// Node hands out the descriptor itself here; there is nothing to search.
+int64_t FindSocket(const SocketQuery&) { return -ENOSYS; }
+
 }  // namespace sockctl

@@ -9,6 +9,8 @@
 // kernels they run on (Debian 12's <linux/tcp.h> stops at tcpi_snd_wnd), and
 // a prebuilt binary must read the newest fields wherever the kernel has
 // them. The static_asserts tie the copy to the system header.
+#include "tcp_info_linux.h"
+
 #include <linux/tcp.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -17,6 +19,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "sockopt.h"
 
@@ -123,23 +126,16 @@ double Rate(uint64_t bytes_per_sec) {
 
 }  // namespace
 
-int GetTcpInfo(fd_t fd, double* out) {
-  // Ask for more than we know: the kernel copies only what it has, and the
-  // extra room keeps a newer kernel's length honest.
-  union {
-    KernelTcpInfo info;
-    unsigned char room[512];
-  } buf = {};
-  socklen_t len = sizeof buf;
-  if (getsockopt(static_cast<int>(fd), IPPROTO_TCP, TCP_INFO, &buf, &len) != 0)
-    return -errno;
-
+int FillLinuxTcpInfo(const void* data, size_t len, double* out) {
   for (int i = 0; i < kTcpInfoFieldCount; i++) out[i] = NAN;
   // Less than the first eight bytes (state, options, window scales) is not a
   // real struct tcp_info: qemu-user, for one, copies back a single int.
   if (len < offsetof(KernelTcpInfo, rto)) return 0;
 
-  const KernelTcpInfo& t = buf.info;
+  // Copy into a zeroed struct: `data` may be shorter than ours, and need not
+  // be aligned (a netlink attribute).
+  KernelTcpInfo t = {};
+  std::memcpy(&t, data, len < sizeof t ? len : sizeof t);
   const size_t have = len;
 #define HAS(f) (have >= offsetof(KernelTcpInfo, f) + sizeof t.f)
 #define PUT(slot, f) \
@@ -216,6 +212,16 @@ int GetTcpInfo(fd_t fd, double* out) {
 #undef PUT
 #undef HAS
   return 1;
+}
+
+int GetTcpInfo(fd_t fd, double* out) {
+  // Ask for more than we know: the kernel copies only what it has, and the
+  // extra room keeps a newer kernel's length honest.
+  unsigned char buf[512];
+  socklen_t len = sizeof buf;
+  if (getsockopt(static_cast<int>(fd), IPPROTO_TCP, TCP_INFO, buf, &len) != 0)
+    return -errno;
+  return FillLinuxTcpInfo(buf, len, out);
 }
 
 }  // namespace sockctl

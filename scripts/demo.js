@@ -1,11 +1,12 @@
 'use strict';
 // The founding story of sockctl, replayed on loopback: a server that never
-// closes its side piles up CLOSE_WAIT sockets; abort() clears them with a RST
-// and leaves no TIME_WAIT, where a graceful close by the server would.
+// closes its side piles up CLOSE_WAIT sockets; the census finds them, the
+// watchdog aborts them with a RST and leaves no TIME_WAIT, where a graceful
+// close by the server would.
 const net = require('node:net');
 const { spawnSync } = require('node:child_process');
 const { setTimeout: sleep } = require('node:timers/promises');
-const { abort, getTcpInfo, listen } = require('..');
+const { abort, getTcpInfo, listen, listSockets, trackSockets, watchCloseWait } = require('..');
 
 const N = 20;
 const HOST = '127.0.0.1';
@@ -36,6 +37,9 @@ function ss(...args) {
     .map((line) => line.split(/\s+/).filter((f) => /:(\d+|\*)$/.test(f)));
 }
 const NO_SS = '(ss not installed: skipping the kernel-side view)';
+
+// From here on, census entries can name the Node socket and server they belong to.
+trackSockets();
 
 const serverSockets = [];
 const clients = [];
@@ -92,8 +96,19 @@ async function main() {
   }
   say('They stay there until the process closes them: the kernel never times CLOSE_WAIT out.');
 
-  step('2. The fix: abort() each CLOSE_WAIT socket (SO_LINGER {on, 0} + destroy -> RST)');
-  for (const s of serverSockets) abort(s);
+  step('2. The census: listSockets() finds the leak from inside the process');
+  const leaks = listSockets({ state: 'CLOSE_WAIT' }).filter((e) => e.localPort === port);
+  const owned = leaks.filter((e) => e.server === server && serverSockets.includes(e.socket)).length;
+  say(`listSockets({ state: 'CLOSE_WAIT' }): ${leaks.length} sockets on port ${port}, ${owned} mapped to our server`);
+  if (leaks.length !== N || owned !== N) throw new Error(`the census found ${leaks.length} (${owned} mapped)`);
+
+  step("3. The fix: watchCloseWait({ action: 'abort' }) ends them (SO_LINGER {on, 0} + destroy -> RST)");
+  const watchdog = watchCloseWait({ after: 200, interval: 50, action: 'abort' });
+  let aborted = 0;
+  watchdog.on('stuck', (e) => e.entry.localPort === port && e.action === 'abort' && aborted++);
+  await waitFor(`the watchdog to abort ${N} stuck sockets`, () => aborted === N);
+  watchdog.stop();
+  say(`the watchdog reported and aborted ${aborted} sockets stuck in CLOSE_WAIT for 200 ms or more`);
   await waitFor(`${N} clients to see the connection close`, () => clients.every((c) => closed.has(c)));
   say(`clients: ${closed.size}/${N} 'close' events, ${reset.size} of them with ECONNRESET (the RST arrived)`);
   if (reset.size !== N) throw new Error(`expected ${N} ECONNRESET on the clients, got ${reset.size}`);
@@ -109,18 +124,18 @@ async function main() {
   }
   clients.length = serverSockets.length = 0;
 
-  step('3. Why not a graceful close? The side that closes first keeps TIME_WAIT');
+  step('4. Why not a graceful close? The side that closes first keeps TIME_WAIT');
   const graceful = await openClient(port);
-  const aborted = await openClient(port);
+  const abortedClient = await openClient(port);
   for (const c of clients) c.write('ping\n'); // no FIN: the server will close first
   await waitFor(
     'the server to read both requests',
     () => serverSockets.length === 2 && serverSockets.every((s) => s.bytesRead === 5),
   );
   // Taken now: a closed socket no longer reports its ports.
-  const [gTuple, aTuple] = [tuple(graceful.localPort), tuple(aborted.localPort)];
+  const [gTuple, aTuple] = [tuple(graceful.localPort), tuple(abortedClient.localPort)];
   const serverSide = (c) => serverSockets.find((s) => s.remotePort === c.localPort);
-  const [gs, as] = [serverSide(graceful), serverSide(aborted)];
+  const [gs, as] = [serverSide(graceful), serverSide(abortedClient)];
   say(`before closing: server sockets ${getTcpInfo(gs).state} / ${getTcpInfo(as).state}, requests read`);
   gs.end(); // FIN first; the client (allowHalfOpen false) answers with its own FIN
   abort(as);
@@ -137,7 +152,9 @@ async function main() {
   }
   await new Promise((resolve) => server.close(resolve));
   const unchecked = cw === null ? ' (kernel side unchecked: no ss)' : '';
-  console.log(`\nDone: CLOSE_WAIT reproduced and cleared by abort(); abort() leaves no TIME_WAIT${unchecked}.`);
+  console.log(
+    `\nDone: the leak appeared, the census found it, the watchdog ended it, leaving no CLOSE_WAIT or TIME_WAIT behind${unchecked}.`,
+  );
 }
 
 main().catch((err) => {

@@ -4,9 +4,14 @@
 //   node scripts/sources.js linux|darwin|win32   (gyp's mac and win work too)
 
 const perOs = {
-  linux: ['native/sockopt_posix.cc', 'native/constants_posix.cc', 'native/tcp_info_linux.cc'],
-  darwin: ['native/sockopt_posix.cc', 'native/constants_posix.cc', 'native/tcp_info_darwin.cc'],
-  win32: ['native/sockopt_win.cc', 'native/constants_win.cc', 'native/tcp_info_win.cc'],
+  linux: ['native/sockopt_posix.cc', 'native/constants_posix.cc', 'native/tcp_info_linux.cc', 'native/census_linux.cc'],
+  darwin: [
+    'native/sockopt_posix.cc',
+    'native/constants_posix.cc',
+    'native/tcp_info_darwin.cc',
+    'native/census_none.cc',
+  ],
+  win32: ['native/sockopt_win.cc', 'native/constants_win.cc', 'native/tcp_info_win.cc', 'native/census_none.cc'],
 };
 const aliases = { mac: 'darwin', win: 'win32' };
 

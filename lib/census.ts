@@ -1,0 +1,173 @@
+// listSockets: this process's TCP sockets, by state, with their Node objects.
+import net from 'node:net';
+import { invalidArgType, invalidArgValue, systemError } from './errors';
+import { native } from './native';
+import { socketsByFd, startTracking } from './registry';
+import { fdOf } from './target';
+import { getTcpInfo, stateOf, TCP_INFO_SLOTS, toTcpInfo, type TcpInfo } from './tcp-info';
+import { numberingFor, TCP_STATES, tcpStateNumbers, type TcpState } from './tcp-state';
+
+export interface SocketEntry {
+  fd: number;
+  state: TcpState;
+  localAddress: string;
+  localPort: number;
+  /** '0.0.0.0' / '::' and 0 for a listener. */
+  remoteAddress: string;
+  remotePort: number;
+  /** Bytes queued to send (on a listener: the backlog); undefined where the OS does not say. */
+  sendQueue?: number;
+  /** Bytes received and unread (on a listener: connections awaiting accept()). */
+  receiveQueue?: number;
+  /** With `tcpInfo: true`. */
+  tcpInfo?: TcpInfo;
+  /** The Node socket behind the descriptor, when sockctl has seen it. */
+  socket?: net.Socket;
+  /** The server that accepted `socket`, or for a listener the server itself, when sockctl has seen it. */
+  server?: net.Server;
+}
+
+export interface ListOptions {
+  /** One state or a list; default: every state. */
+  state?: TcpState | readonly TcpState[];
+  tcpInfo?: boolean;
+}
+
+const numbering = numberingFor(process.platform);
+const RECORD_BYTES = 56;
+
+function parseStates(state: unknown): readonly TcpState[] {
+  if (state === undefined) return TCP_STATES;
+  const list = typeof state === 'string' ? [state] : state;
+  if (!Array.isArray(list)) throw invalidArgType('options.state', 'a TCP state name or an array of them', state);
+  for (const s of list) {
+    if (!(TCP_STATES as readonly unknown[]).includes(s)) {
+      throw invalidArgValue('options.state', `must be one of ${TCP_STATES.join(', ')}`, s);
+    }
+  }
+  return list as TcpState[];
+}
+
+// A census repeats a handful of local addresses thousands of times.
+const ipv4Names = new Map<number, string>();
+
+function address(bytes: Buffer, family: 4 | 6): string {
+  if (family === 4) {
+    const key = bytes.readUInt32BE(0);
+    let name = ipv4Names.get(key);
+    if (name === undefined) {
+      name = `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
+      if (ipv4Names.size < 4096) ipv4Names.set(key, name);
+    }
+    return name;
+  }
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(bytes.readUInt16BE(i));
+  // IPv4-mapped, written the way Node writes it: ::ffff:127.0.0.1
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    return `::ffff:${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
+  }
+  // RFC 5952: the longest run (2+) of zero groups becomes '::'.
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8;) {
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) [best, bestLen] = [i, j - i];
+    i = j === i ? i + 1 : j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (best < 0) return hex.join(':');
+  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+}
+
+function owner(socket: net.Socket | undefined): net.Server | undefined {
+  const server = (socket as { server?: unknown } | undefined)?.server;
+  return server instanceof net.Server ? server : undefined;
+}
+
+function fromKernel(states: readonly TcpState[], withInfo: boolean): SocketEntry[] {
+  let mask = 0;
+  for (const s of states) for (const n of tcpStateNumbers(numbering, s)) mask |= 1 << n;
+  const result = native.listSockets(mask >>> 0, withInfo ? 1 : 0);
+  if (typeof result === 'number') throw systemError(result, 'sock_diag', 'INET_DIAG');
+  // Doubles need 8-byte alignment; a fresh copy always has it.
+  const buf = result.byteOffset % 8 === 0 ? result : Buffer.from(result);
+  const stride = RECORD_BYTES + (withInfo ? TCP_INFO_SLOTS * 8 : 0);
+  const slots = withInfo ? new Float64Array(buf.buffer, buf.byteOffset, buf.length / 8) : undefined;
+  const sockets = socketsByFd();
+  // Listeners are known through the sockets they accepted.
+  const servers = new Map<number, net.Server>();
+  for (const socket of sockets.values()) {
+    const server = owner(socket);
+    if (server?.listening) servers.set(fdOf(server), server);
+  }
+  const entries: SocketEntry[] = [];
+  for (let off = 0; off + stride <= buf.length; off += stride) {
+    const fd = buf.readInt32LE(off);
+    const family = buf[off + 8] === 6 ? 6 : 4;
+    const socket = sockets.get(fd);
+    entries.push({
+      fd,
+      state: stateOf(buf[off + 9]),
+      localAddress: address(buf.subarray(off + 16, off + 32), family),
+      localPort: buf.readUInt16LE(off + 10),
+      remoteAddress: address(buf.subarray(off + 32, off + 48), family),
+      remotePort: buf.readUInt16LE(off + 12),
+      receiveQueue: buf.readUInt32LE(off + 48),
+      sendQueue: buf.readUInt32LE(off + 52),
+      tcpInfo: slots ? toTcpInfo(slots, (off + RECORD_BYTES) / 8) : undefined,
+      socket,
+      server: socket ? owner(socket) : servers.get(fd),
+    });
+  }
+  return entries;
+}
+
+/**
+ * The census where the OS offers none: the sockets sockctl has seen, each
+ * asked for its TCP info. Exported for tests; listSockets uses it on macOS
+ * and Windows.
+ */
+export function fromTracked(states: readonly TcpState[], withInfo: boolean): SocketEntry[] {
+  const entries: SocketEntry[] = [];
+  for (const [fd, socket] of socketsByFd()) {
+    let info: TcpInfo;
+    try {
+      info = getTcpInfo(fd);
+    } catch {
+      continue; // closed between the two calls
+    }
+    if (!states.includes(info.state)) continue;
+    entries.push({
+      fd,
+      state: info.state,
+      localAddress: socket.localAddress ?? '',
+      localPort: socket.localPort ?? 0,
+      remoteAddress: socket.remoteAddress ?? '',
+      remotePort: socket.remotePort ?? 0,
+      tcpInfo: withInfo ? info : undefined,
+      socket,
+      server: owner(socket),
+    });
+  }
+  return entries;
+}
+
+/**
+ * This process's TCP sockets (IPv4 and IPv6). On Linux: every one, from one
+ * sock_diag dump per family, filtered by state in the kernel. Elsewhere: the
+ * sockets sockctl has seen since the first census. Entries name the Node
+ * socket (and its server) where sockctl has seen it being created.
+ */
+export function listSockets(options: ListOptions = {}): SocketEntry[] {
+  if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'of type object', options);
+  const states = parseStates(options.state);
+  if (options.tcpInfo !== undefined && typeof options.tcpInfo !== 'boolean') {
+    throw invalidArgType('options.tcpInfo', 'of type boolean', options.tcpInfo);
+  }
+  startTracking();
+  return native.hasCensus
+    ? fromKernel(states, options.tcpInfo === true)
+    : fromTracked(states, options.tcpInfo === true);
+}

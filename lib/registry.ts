@@ -1,0 +1,45 @@
+// The Node objects behind descriptors, so a census entry can name the
+// net.Socket (and its server) that a program holds. Sockets are learned from
+// diagnostics_channel once the census is first used; the registry holds them
+// weakly and forgets them once destroyed.
+import dc from 'node:diagnostics_channel';
+import type net from 'node:net';
+import { fdOf } from './target';
+
+const live = new Set<WeakRef<net.Socket>>();
+let started = false;
+
+function remember({ socket }: { socket: net.Socket }): void {
+  live.add(new WeakRef(socket));
+}
+
+/** Starts tracking sockets created from now on (idempotent). */
+export function startTracking(): void {
+  if (started) return;
+  started = true;
+  dc.subscribe('net.client.socket', remember as (message: unknown) => void);
+  dc.subscribe('net.server.socket', remember as (message: unknown) => void);
+}
+
+/** Adds a socket sockctl itself created or was handed. */
+export function track(socket: net.Socket): void {
+  if (started) live.add(new WeakRef(socket));
+}
+
+/** Live tracked sockets by descriptor; drops the dead and the destroyed. */
+export function socketsByFd(): Map<number, net.Socket> {
+  const byFd = new Map<number, net.Socket>();
+  for (const ref of live) {
+    const socket = ref.deref();
+    if (socket === undefined || socket.destroyed) {
+      live.delete(ref);
+      continue;
+    }
+    try {
+      byFd.set(fdOf(socket), socket);
+    } catch {
+      // Connecting, not yet an OS socket: keep it for the next census.
+    }
+  }
+  return byFd;
+}

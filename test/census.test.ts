@@ -1,0 +1,212 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import net from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { abort, fdOf, listSockets, trackSockets, watchCloseWait, type StuckEvent } from '../lib';
+import { fromTracked } from '../lib/census';
+import { native } from '../lib/native';
+import { expectCode, onCleanup, portOf, ssStates, track, tupleOf, waitFor, type Host } from './helpers';
+import { emulator, under } from './platform';
+
+trackSockets(); // before any socket exists, so every one can be mapped back
+
+/** A server that never closes its side: each client's end() leaves a CLOSE_WAIT here. */
+async function leakyServer(host: Host, clients: number) {
+  const server = track(net.createServer({ allowHalfOpen: true }));
+  const accepted: net.Socket[] = [];
+  server.on('connection', (s) => {
+    s.resume(); // read everything: no unread data, so closes are not turned into RST
+    accepted.push(track(s));
+  });
+  server.listen(0, host);
+  await once(server, 'listening');
+  const peers: net.Socket[] = [];
+  for (let i = 0; i < clients; i++) {
+    const c = track(net.connect({ port: portOf(server), host }));
+    c.on('error', () => {});
+    c.resume();
+    await once(c, 'connect');
+    peers.push(c);
+  }
+  await waitFor('every connection accepted', () => accepted.length === clients);
+  for (const c of peers) c.end();
+  await waitFor('CLOSE_WAIT on every accepted socket', () =>
+    accepted.every((s) => ssStates(tupleOf(s)).includes('CLOSE-WAIT')),
+  );
+  return { server, accepted, peers };
+}
+
+const hasKernelCensus = native.hasCensus;
+// Neither census works there: the kernel one needs NETLINK_SOCK_DIAG, the
+// tracked one TCP info.
+const noCensus = under('qemu', 'qemu-user refuses NETLINK_SOCK_DIAG sockets and copies only 4 bytes of TCP_INFO');
+
+describe.skipIf(noCensus).each<Host>(['127.0.0.1', '::1'])('listSockets on %s', (host) => {
+  it('finds a CLOSE_WAIT leak, maps it to the Node sockets and their server', async () => {
+    const { server, accepted } = await leakyServer(host, 5);
+    const found = listSockets({ state: 'CLOSE_WAIT' }).filter((e) => e.localPort === portOf(server));
+    expect(found).toHaveLength(5);
+    for (const s of accepted) {
+      const entry = found.find((e) => e.remotePort === s.remotePort)!;
+      expect(entry).toMatchObject({
+        fd: fdOf(s),
+        state: 'CLOSE_WAIT',
+        localAddress: s.localAddress,
+        remoteAddress: s.remoteAddress,
+        receiveQueue: 0,
+        sendQueue: 0,
+      });
+      expect(entry.socket).toBe(s);
+      expect(entry.server).toBe(server);
+    }
+    // abort() clears it: nothing of these connections is left on our side.
+    const tuples = accepted.map(tupleOf);
+    for (const s of accepted) abort(s);
+    expect(listSockets({ state: 'CLOSE_WAIT' }).filter((e) => e.localPort === portOf(server))).toEqual([]);
+    for (const t of tuples) expect(ssStates(t)).toEqual([]);
+  });
+
+  it('lists every state by default, with TCP info on request, and the listener with its server', async () => {
+    const { server } = await leakyServer(host, 1);
+    const all = listSockets({ tcpInfo: true }).filter(
+      (e) => e.localPort === portOf(server) || e.remotePort === portOf(server),
+    );
+    expect(all.map((e) => e.state).sort()).toEqual(['CLOSE_WAIT', 'FIN_WAIT_2', 'LISTEN']);
+    for (const e of all) expect(e.tcpInfo?.state).toBe(e.state);
+    const listener = all.find((e) => e.state === 'LISTEN')!;
+    expect(listener.server).toBe(server);
+    expect(listener.fd).toBe(fdOf(server));
+    expect(listSockets({ state: ['LISTEN', 'FIN_WAIT_2'] }).some((e) => e.state === 'CLOSE_WAIT')).toBe(false);
+  });
+});
+
+describe('listSockets', () => {
+  it.skipIf(noCensus)('counts only this process’s sockets', async () => {
+    // A child process holds a connection to our server: only our side is ours.
+    const server = track(net.createServer((s) => track(s).resume()));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        `require('net').connect(${portOf(server)}, '127.0.0.1', () => console.log('up')); setInterval(() => {}, 1e3)`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    onCleanup(() => child.kill());
+    await once(child.stdout!, 'data');
+    const port = portOf(server);
+    const mine = listSockets().filter((e) => e.localPort === port || e.remotePort === port);
+    expect(mine.map((e) => e.state).sort()).toEqual(['ESTABLISHED', 'LISTEN']);
+  });
+
+  it.runIf(emulator === 'qemu')('under qemu, reports the refused netlink socket as a system error', () => {
+    expect(expectCode(() => listSockets(), 'EPROTONOSUPPORT')).toMatchObject({ syscall: 'sock_diag' });
+  });
+
+  it('validates its options', () => {
+    expectCode(() => listSockets({ state: 'STUCK' as never }), 'ERR_INVALID_ARG_VALUE');
+    expectCode(() => listSockets({ state: 5 as never }), 'ERR_INVALID_ARG_TYPE');
+    expectCode(() => listSockets({ tcpInfo: 1 as never }), 'ERR_INVALID_ARG_TYPE');
+    expectCode(() => listSockets(null as never), 'ERR_INVALID_ARG_TYPE');
+  });
+
+  it.skipIf(noCensus)('the tracked-sockets census (macOS, Windows) finds the same leak', async () => {
+    const { server, accepted } = await leakyServer('127.0.0.1', 3);
+    const found = fromTracked(['CLOSE_WAIT'], true).filter((e) => e.localPort === portOf(server));
+    expect(found.map((e) => e.socket).sort()).toEqual([...accepted].sort());
+    for (const e of found) expect(e.tcpInfo?.state).toBe('CLOSE_WAIT');
+  });
+
+  it.runIf(hasKernelCensus && !noCensus)('agrees with ss, socket for socket', async () => {
+    const { server } = await leakyServer('127.0.0.1', 4);
+    const port = portOf(server);
+    const ss = spawnSync('ss', ['-H', '-tan', 'state', 'close-wait', 'src', `127.0.0.1:${port}`], { encoding: 'utf8' });
+    const fromSs = ss.stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/).at(-1)!)
+      .sort();
+    const fromCensus = listSockets({ state: 'CLOSE_WAIT' })
+      .filter((e) => e.localPort === port)
+      .map((e) => `${e.remoteAddress}:${e.remotePort}`)
+      .sort();
+    expect(fromSs).toHaveLength(4);
+    expect(fromCensus).toEqual(fromSs);
+  });
+});
+
+describe.skipIf(noCensus)('watchCloseWait', () => {
+  it('reports a socket stuck past the threshold, once, and leaves it by default', async () => {
+    const { server, accepted } = await leakyServer('127.0.0.1', 3);
+    const watchdog = watchCloseWait({ after: 100, interval: 20 });
+    onCleanup(() => watchdog.stop());
+    const events: StuckEvent[] = [];
+    watchdog.on('stuck', (e) => e.entry.localPort === portOf(server) && events.push(e));
+    await waitFor('three stuck reports', () => events.length === 3);
+    for (const e of events) {
+      expect(e.stuckForMs).toBeGreaterThanOrEqual(100);
+      expect(e.action).toBe('none');
+      expect(accepted).toContain(e.entry.socket);
+    }
+    // Left alone, and each reported once: by the time a new leak is reported,
+    // the old ones have been seen in many samples without a second report.
+    const more = await leakyServer('127.0.0.1', 1);
+    watchdog.on('stuck', (e) => e.entry.localPort === portOf(more.server) && events.push(e));
+    await waitFor('the new leak reported', () => events.length === 4);
+    expect(new Set(events.map((e) => e.entry.socket)).size).toBe(4);
+    expect(accepted.some((s) => s.destroyed)).toBe(false);
+    for (const s of accepted) expect(ssStates(tupleOf(s))).toEqual(['CLOSE-WAIT']);
+  });
+
+  it('with action abort, ends them: the peer sees a reset, nothing is left here', async () => {
+    const { server, accepted, peers } = await leakyServer('127.0.0.1', 3);
+    const tuples = accepted.map(tupleOf);
+    const resets = peers.map((p) => once(p, 'error'));
+    const watchdog = watchCloseWait({ after: 50, interval: 20, action: 'abort' });
+    onCleanup(() => watchdog.stop());
+    const events: StuckEvent[] = [];
+    watchdog.on('stuck', (e) => e.entry.localPort === portOf(server) && events.push(e));
+    for (const [err] of await Promise.all(resets)) expect(err.code).toBe('ECONNRESET');
+    expect(events.map((e) => e.action)).toEqual(['abort', 'abort', 'abort']);
+    for (const t of tuples) expect(ssStates(t)).toEqual([]);
+  });
+
+  it('with action destroy, closes them with FIN', async () => {
+    const { accepted, peers } = await leakyServer('127.0.0.1', 1);
+    const tuple = tupleOf(accepted[0]);
+    const watchdog = watchCloseWait({ after: 0, interval: 20, action: 'destroy' });
+    onCleanup(() => watchdog.stop());
+    await once(peers[0], 'close');
+    expect(peers[0].errored).toBeNull();
+    // We closed second: LAST_ACK at most briefly, never TIME_WAIT here.
+    await waitFor('the connection gone on our side', () => ssStates(tuple).length === 0);
+  });
+
+  it('stops, and never keeps the process alive', async () => {
+    const script = `
+      const { watchCloseWait } = require(${JSON.stringify(require.resolve('..'))});
+      const w = watchCloseWait({ interval: 10 });
+      w.on('stuck', () => {});
+      setTimeout(() => { w.stop(); console.log('stopped'); }, 50);`;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+    expect(out.trim()).toBe('stopped');
+    const unrefScript = `require(${JSON.stringify(require.resolve('..'))}).watchCloseWait({ interval: 10 })`;
+    const started = Date.now();
+    const [code2] = await once(spawn(process.execPath, ['-e', unrefScript], { stdio: 'inherit' }), 'exit');
+    expect(code2).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('validates its options', () => {
+    expectCode(() => watchCloseWait({ after: -1 }), 'ERR_OUT_OF_RANGE');
+    expectCode(() => watchCloseWait({ interval: 0 }), 'ERR_OUT_OF_RANGE');
+    expectCode(() => watchCloseWait({ interval: '1' as never }), 'ERR_INVALID_ARG_TYPE');
+    expectCode(() => watchCloseWait({ action: 'kill' as never }), 'ERR_INVALID_ARG_VALUE');
+  });
+});

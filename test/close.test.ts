@@ -1,0 +1,61 @@
+import { once } from 'node:events';
+import net from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { closeGracefully } from '../lib';
+import { pair, ssStates, tupleOf, waitFor, type Host } from './helpers';
+
+describe.each<Host>(['127.0.0.1', '::1'])('closeGracefully on %s', (host) => {
+  it('ends gracefully when the peer answers our FIN with its own, reading what it still sends', async () => {
+    const { client, accepted } = await pair(host);
+    const tuple = tupleOf(accepted);
+    // The peer sends a last message after our FIN, then closes.
+    client.resume();
+    client.on('end', () => client.end('bye'.repeat(10_000)));
+    const peerClosed = once(client, 'close');
+    const outcome = await closeGracefully(accepted, { timeout: 5_000 });
+    expect(outcome).toBe('graceful');
+    await peerClosed;
+    expect(client.errored).toBeNull(); // FIN, not RST: what it sent was read
+    // We closed first, so the TIME_WAIT is ours: the ordinary end of a TCP connection.
+    await waitFor('TIME_WAIT on our side', () => ssStates(tuple).includes('TIME-WAIT'));
+  });
+
+  it('aborts at the deadline when the peer never closes: the peer sees a reset', async () => {
+    const { client, accepted } = await pair(host);
+    const tuple = tupleOf(accepted);
+    const peerTuple = tupleOf(client);
+    client.resume(); // reads our FIN, but never closes its side (allowHalfOpen)
+    const started = Date.now();
+    const outcome = await closeGracefully(accepted, { timeout: 200 });
+    expect(outcome).toBe('aborted');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+    expect(ssStates(tuple)).toEqual([]);
+    // Node stops reading once it has our FIN, so the RST surfaces on the
+    // peer's next write: Linux reports an RST received in CLOSE_WAIT as EPIPE.
+    await waitFor('the reset to reach the peer', () => ssStates(peerTuple).length === 0);
+    client.write('anyone there?');
+    const [err] = await once(client, 'error');
+    expect(['EPIPE', 'ECONNRESET']).toContain(err.code);
+  });
+
+  it("reports 'reset' when the peer resets first", async () => {
+    const { client, accepted } = await pair(host);
+    const done = closeGracefully(accepted, { timeout: 5_000 });
+    client.resetAndDestroy();
+    expect(await done).toBe('reset');
+  });
+});
+
+describe('closeGracefully arguments', () => {
+  it('rejects with typed errors', async () => {
+    await expect(closeGracefully({} as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+    const { client } = await pair();
+    await expect(closeGracefully(client, { timeout: -1 })).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
+    await expect(closeGracefully(client, { timeout: '1' as never })).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARG_TYPE',
+    });
+    client.destroy();
+    await expect(closeGracefully(client)).rejects.toMatchObject({ code: 'EBADF' });
+    await expect(closeGracefully(new net.Socket())).rejects.toMatchObject({ code: 'EBADF' });
+  });
+});
