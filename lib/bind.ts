@@ -1,7 +1,11 @@
 // Options that only work before bind (SO_REUSEPORT, SO_REUSEADDR for a
 // fixed local port, IPV6_V6ONLY): Node's listen()/connect()/bind() create
 // and bind in one step, so sockctl creates and binds the socket itself and
-// hands Node the descriptor to adopt.
+// hands Node the descriptor to adopt. Node on Windows cannot adopt a SOCKET
+// (`listen({ fd })` fails with EINVAL, `new net.Socket({ fd })` with
+// ERR_INVALID_FD_TYPE): there these helpers call Node's own listen, connect
+// and bind with what those take, and refuse what must be set before bind
+// (features.bindHelpers tells which way this platform goes).
 import dgram from 'node:dgram';
 import dns from 'node:dns/promises';
 import type { EventEmitter } from 'node:events';
@@ -9,6 +13,7 @@ import net from 'node:net';
 import { featureUnavailable, invalidArgType, invalidArgValue, outOfRange, systemError } from './errors';
 import { native } from './native';
 import { features } from './options';
+import { track } from './registry';
 
 export interface BindOptions {
   type: 'tcp' | 'udp';
@@ -93,10 +98,11 @@ function closeQuietly(fd: number): void {
  * 'error'. Once Node has adopted the descriptor it closes it with its handle;
  * if `start` throws before that, the descriptor is closed here. `onError`
  * releases a socket that already owns the descriptor, on either failure.
+ * Without a descriptor (Windows) `start` is Node's own listen/connect/bind.
  */
 function adopt<T extends EventEmitter>(
   emitter: T,
-  fd: number,
+  fd: number | undefined,
   ready: string,
   start: () => void,
   onError?: () => void,
@@ -119,10 +125,29 @@ function adopt<T extends EventEmitter>(
       emitter.off('error', fail);
       emitter.off(ready, succeed);
       if (onError) onError();
-      else closeQuietly(fd);
+      else if (fd !== undefined) closeQuietly(fd);
       reject(err);
     }
   });
+}
+
+/**
+ * Windows: what must be set before bind cannot reach the socket Node makes,
+ * so it is refused by name, before anything is created.
+ */
+function refuseBeforeBind(
+  call: string,
+  options: { reuseAddress?: unknown; reusePort?: unknown; ipv6Only?: unknown },
+  nodeTakesIpv6Only: boolean,
+): void {
+  const why = 'on Windows, where Node cannot adopt a socket bound first';
+  if (optionalBoolean(options.reusePort, 'options.reusePort')) throw featureUnavailable('SO_REUSEPORT');
+  if (optionalBoolean(options.reuseAddress, 'options.reuseAddress')) {
+    throw featureUnavailable(`${call} with reuseAddress (${why})`);
+  }
+  if (optionalBoolean(options.ipv6Only, 'options.ipv6Only') && !nodeTakesIpv6Only) {
+    throw featureUnavailable(`${call} with ipv6Only (${why})`);
+  }
 }
 
 async function resolveHost(host: string, family?: number): Promise<{ address: string; family: 4 | 6 }> {
@@ -161,6 +186,14 @@ export async function listen(server: net.Server, options: ListenOptions = {}): P
   if (backlog !== undefined && (!Number.isInteger(backlog) || backlog < 0)) {
     throw outOfRange('options.backlog', 'an integer >= 0', backlog);
   }
+  if (!features.bindHelpers) {
+    refuseBeforeBind('listen()', options, true);
+    validatePort(port, 'options.port');
+    const { address } = await resolveHost(host);
+    return adopt(server, undefined, 'listening', () =>
+      server.listen({ host: address, port, backlog, ipv6Only: options.ipv6Only }),
+    );
+  }
   const { address } = await resolveHost(host);
   const fd = openBoundSocket({
     type: 'tcp',
@@ -197,6 +230,20 @@ export async function connect(options: ConnectOptions): Promise<net.Socket> {
     throw invalidArgType('options.localAddress', 'of type string', options.localAddress);
   }
   const localFamily = options.localAddress === undefined ? undefined : net.isIP(options.localAddress);
+  if (!features.bindHelpers) {
+    refuseBeforeBind('connect()', options, false);
+    validatePort(localPort, 'options.localPort');
+    const remote = await resolveHost(host, localFamily || undefined);
+    const socket = new net.Socket();
+    track(socket);
+    return adopt(
+      socket,
+      undefined,
+      'connect',
+      () => socket.connect({ port, host: remote.address, localAddress: options.localAddress, localPort }),
+      () => socket.destroy(),
+    );
+  }
   const remote = await resolveHost(host, localFamily || undefined);
   const localAddress = options.localAddress ?? (remote.family === 6 ? '::' : '0.0.0.0');
   const fd = openBoundSocket({
@@ -215,6 +262,7 @@ export async function connect(options: ConnectOptions): Promise<net.Socket> {
     closeQuietly(fd);
     throw err;
   }
+  track(socket);
   // A failed connect leaves the socket half alive; destroy() closes the descriptor.
   return adopt(
     socket,
@@ -246,6 +294,11 @@ export async function bindDgram(socket: dgram.Socket, options: BindDgramOptions 
       `must be an ${ipv6 ? 'IPv6' : 'IPv4'} address for a ${ipv6 ? 'udp6' : 'udp4'} socket`,
       address,
     );
+  }
+  if (!features.bindHelpers) {
+    refuseBeforeBind('bindDgram()', options, false);
+    const port = validatePort(options.port ?? 0, 'options.port');
+    return adopt(socket, undefined, 'listening', () => socket.bind({ address, port }));
   }
   const fd = openBoundSocket({
     type: 'udp',

@@ -10,7 +10,18 @@ export const features = Object.freeze({
   linger: true,
   reuseAddress: true,
   reusePort: constants.SO_REUSEPORT !== undefined,
-  tcpInfo: constants.TCP_INFO !== undefined || constants.TCP_CONNECTION_INFO !== undefined,
+  // Windows: SIO_TCP_INFO, or the state alone from the TCP table where that
+  // ioctl is missing.
+  tcpInfo:
+    constants.TCP_INFO !== undefined || constants.TCP_CONNECTION_INFO !== undefined || process.platform === 'win32',
+  /**
+   * listen(), connect() and bindDgram() can set options before bind
+   * (reusePort, reuseAddress, ipv6Only) by handing Node a socket sockctl
+   * bound. False on Windows, where Node cannot adopt a SOCKET: there they
+   * take only what Node's own listen/connect/bind do, and refuse the rest
+   * with ERR_FEATURE_UNAVAILABLE_ON_PLATFORM.
+   */
+  bindHelpers: process.platform !== 'win32',
 });
 
 export interface Linger {
@@ -33,7 +44,7 @@ export const MAX_LINGER_SECONDS =
         ? 2147483
         : 2147483647;
 
-const scratch = new Float64Array(2);
+const scratch = native.scratch;
 
 function check(rc: number, syscall: 'getsockopt' | 'setsockopt', option: string): void {
   if (rc < 0) throw systemError(rc, syscall, option);
@@ -78,7 +89,7 @@ export function setLinger(target: Target, linger: Linger | number | false): void
  */
 export function getLinger(target: Target): Linger {
   const fd = fdOf(target);
-  check(native.getLinger(fd, scratch), 'getsockopt', 'SO_LINGER');
+  check(native.getLinger(fd), 'getsockopt', 'SO_LINGER');
   const enabled = scratch[0] !== 0;
   return { enabled, seconds: enabled ? scratch[1] : 0 };
 }
@@ -100,7 +111,7 @@ function getFlag(target: Target, option: 'SO_REUSEADDR' | 'SO_REUSEPORT'): boole
   const fd = fdOf(target);
   const name = constants[option];
   if (name === undefined) throw featureUnavailable(option);
-  check(native.getInt(fd, constants.SOL_SOCKET, name, scratch), 'getsockopt', option);
+  check(native.getInt(fd, constants.SOL_SOCKET, name), 'getsockopt', option);
   return scratch[0] !== 0;
 }
 
@@ -136,6 +147,16 @@ function validateOptionNumber(value: unknown, name: string): number {
   return value;
 }
 
+// Option names are C ints, and Windows has negative ones:
+// SO_EXCLUSIVEADDRUSE and SO_DONTLINGER are ~SO_REUSEADDR and ~SO_LINGER.
+function validateOptionName(value: unknown): number {
+  if (typeof value !== 'number') throw invalidArgType('name', 'of type number', value);
+  if (!Number.isInteger(value) || value < -0x80000000 || value > 0x7fffffff) {
+    throw outOfRange('name', 'a 32-bit integer', value);
+  }
+  return value;
+}
+
 const prefixByLevel = new Map<number, string>([
   [constants.SOL_SOCKET, 'SO_'],
   [constants.IPPROTO_TCP, 'TCP_'],
@@ -164,7 +185,7 @@ export const MAX_RAW_OPTION_BYTES = 65536;
 export function getsockopt(target: Target, level: number, name: number, length = 4): Buffer {
   const fd = fdOf(target);
   validateOptionNumber(level, 'level');
-  validateOptionNumber(name, 'name');
+  validateOptionName(name);
   if (typeof length !== 'number') throw invalidArgType('length', 'of type number', length);
   if (!Number.isInteger(length) || length < 0 || length > MAX_RAW_OPTION_BYTES) {
     throw outOfRange('length', `an integer >= 0 and <= ${MAX_RAW_OPTION_BYTES}`, length);
@@ -187,7 +208,7 @@ export function setsockopt(
 ): void {
   const fd = fdOf(target);
   validateOptionNumber(level, 'level');
-  validateOptionNumber(name, 'name');
+  validateOptionName(name);
   let rc: number;
   if (typeof value === 'boolean') {
     rc = native.setInt(fd, level, name, value ? 1 : 0);

@@ -2,9 +2,32 @@ import dgram from 'node:dgram';
 import { once } from 'node:events';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { bindDgram, connect, fdOf, getReusePort, getsockopt, constants, listen, openBoundSocket } from '../lib';
+import {
+  bindDgram,
+  connect,
+  fdOf,
+  features,
+  getReuseAddress,
+  getReusePort,
+  getsockopt,
+  constants,
+  listen,
+  openBoundSocket,
+} from '../lib';
 import { native } from '../lib/native';
-import { expectCode, listening, onCleanup, openFdCount, portOf, track, waitFor } from './helpers';
+import {
+  errnoOf,
+  expectCode,
+  listening,
+  onCleanup,
+  openFdCount,
+  portOf,
+  readInt,
+  track,
+  waitFor,
+  windows,
+} from './helpers';
+import { under } from './platform';
 
 function closeLater(fd: number): number {
   onCleanup(() => native.close(fd));
@@ -17,15 +40,18 @@ describe('openBoundSocket', () => {
     const udp6 = closeLater(openBoundSocket({ type: 'udp', address: '::1', ipv6Only: true }));
     expect(getsockopt(tcp, constants.SOL_SOCKET, constants.SO_TYPE).readInt32LE()).toBe(constants.SOCK_STREAM);
     expect(getsockopt(udp6, constants.SOL_SOCKET, constants.SO_TYPE).readInt32LE()).toBe(constants.SOCK_DGRAM);
-    expect(getsockopt(udp6, constants.SOL_SOCKET, constants.SO_DOMAIN).readInt32LE()).toBe(constants.AF_INET6);
-    expect(getsockopt(udp6, constants.IPPROTO_IPV6, constants.IPV6_V6ONLY).readInt32LE()).toBe(1);
+    // SO_DOMAIN is Linux's; elsewhere IPV6_V6ONLY, an IPv6-only option, shows the family.
+    if (constants.SO_DOMAIN !== undefined) {
+      expect(getsockopt(udp6, constants.SOL_SOCKET, constants.SO_DOMAIN).readInt32LE()).toBe(constants.AF_INET6);
+    }
+    expect(readInt(getsockopt(udp6, constants.IPPROTO_IPV6, constants.IPV6_V6ONLY))).toBe(1);
   });
 
   it('sets ipv6Only both ways, and leaves the OS default when not given', () => {
     const off = closeLater(openBoundSocket({ type: 'tcp', address: '::', ipv6Only: false }));
-    expect(getsockopt(off, constants.IPPROTO_IPV6, constants.IPV6_V6ONLY).readInt32LE()).toBe(0);
+    expect(readInt(getsockopt(off, constants.IPPROTO_IPV6, constants.IPV6_V6ONLY))).toBe(0);
     const on = closeLater(openBoundSocket({ type: 'tcp', address: '::1', ipv6Only: true }));
-    expect(getsockopt(on, constants.IPPROTO_IPV6, constants.IPV6_V6ONLY).readInt32LE()).toBe(1);
+    expect(readInt(getsockopt(on, constants.IPPROTO_IPV6, constants.IPV6_V6ONLY))).toBe(1);
   });
 
   it('fails with a typed error and leaves no descriptor open', async () => {
@@ -33,14 +59,17 @@ describe('openBoundSocket', () => {
     const port = portOf(server);
     const before = openFdCount();
     const err = expectCode(() => openBoundSocket({ type: 'tcp', address: '127.0.0.1', port }), 'EADDRINUSE');
-    expect(err).toMatchObject({ syscall: 'bind', address: '127.0.0.1', port, errno: -98 });
+    expect(err).toMatchObject({ syscall: 'bind', address: '127.0.0.1', port, errno: errnoOf('EADDRINUSE') });
     expect(err.message).toBe(`bind EADDRINUSE 127.0.0.1:${port}`);
     expect(openFdCount()).toBe(before);
   });
 
   it('refuses addresses this host does not have with EADDRNOTAVAIL', () => {
     // 192.0.2.1 (TEST-NET-1) is never assigned to a local interface.
-    expectCode(() => openBoundSocket({ type: 'udp', address: '192.0.2.1' }), 'EADDRNOTAVAIL');
+    expectCode(() => openBoundSocket({ type: 'tcp', address: '192.0.2.1' }), 'EADDRNOTAVAIL');
+    if (!under('wine', 'Wine binds a UDP socket to any address, to filter by interface itself')) {
+      expectCode(() => openBoundSocket({ type: 'udp', address: '192.0.2.1' }), 'EADDRNOTAVAIL');
+    }
   });
 
   it('validates its options', () => {
@@ -72,7 +101,37 @@ describe('listen()', () => {
     const server = track(net.createServer());
     await listen(server, { host: 'localhost' });
     expect(fdOf(server)).toBeGreaterThan(2);
-    expect(getReusePort(server)).toBe(false);
+    // libuv sets SO_REUSEADDR on its listeners on Unix only; Windows has no SO_REUSEPORT.
+    expect(getReuseAddress(server)).toBe(!windows);
+    if (features.reusePort) expect(getReusePort(server)).toBe(false);
+    else expectCode(() => getReusePort(server), 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM');
+  });
+
+  it('refuses options it cannot set before bind where Node cannot adopt a socket (Windows)', async () => {
+    expect(features.bindHelpers).toBe(!windows);
+    const server = track(net.createServer());
+    const u = dgram.createSocket('udp6');
+    onCleanup(() => u.close());
+    if (features.bindHelpers) {
+      await listen(server, { host: '127.0.0.1', reuseAddress: true });
+      expect(getReuseAddress(server)).toBe(true);
+      await bindDgram(u, { address: '::1', ipv6Only: true });
+      expect(readInt(getsockopt(u, constants.IPPROTO_IPV6, constants.IPV6_V6ONLY))).toBe(1);
+      return;
+    }
+    const unavailable = { code: 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM' };
+    await expect(listen(server, { host: '127.0.0.1', reuseAddress: true })).rejects.toMatchObject(unavailable);
+    await expect(listen(server, { host: '127.0.0.1', reusePort: true })).rejects.toMatchObject(unavailable);
+    await expect(connect({ host: '127.0.0.1', port: 9, localPort: 0, reuseAddress: true })).rejects.toMatchObject(
+      unavailable,
+    );
+    await expect(bindDgram(u, { address: '::1', ipv6Only: true })).rejects.toMatchObject(unavailable);
+    expect(server.listening).toBe(false);
+    // What Node's own listen and bind take still works.
+    await listen(server, { host: '::1', ipv6Only: true });
+    expect(server.address()).toMatchObject({ address: '::1' });
+    await bindDgram(u, { address: '::1' });
+    expect(u.address().address).toBe('::1');
   });
 
   it('refuses a server that is already listening', async () => {
@@ -118,6 +177,14 @@ describe('bindDgram()', () => {
     const b = dgram.createSocket('udp4');
     onCleanup(() => a.close());
     onCleanup(() => b.close());
+    if (!features.reusePort) {
+      // Windows: no SO_REUSEPORT; refused before anything is bound.
+      await expect(bindDgram(a, { address: '127.0.0.1', reusePort: true })).rejects.toMatchObject({
+        code: 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
+      });
+      expect(() => a.address()).toThrow();
+      return;
+    }
     await bindDgram(a, { address: '127.0.0.1', reusePort: true });
     const port = a.address().port;
     await bindDgram(b, { address: '127.0.0.1', port, reusePort: true });
@@ -154,6 +221,8 @@ describe('bindDgram()', () => {
     await expect(bindDgram(t, { address: '127.0.0.1', port: s.address().port })).rejects.toMatchObject({
       code: 'EADDRINUSE',
     });
+    // Windows: Node's own bind made the socket, and keeps it until close().
+    if (windows) await new Promise<void>((resolve) => t.close(resolve));
     expect(openFdCount()).toBe(before);
     await expect(bindDgram({} as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
   });

@@ -3,7 +3,14 @@ import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';
+import util from 'node:util';
 import { afterEach } from 'vitest';
+import { constants, openBoundSocket } from '../lib';
+import { native } from '../lib/native';
+import { under } from './platform';
+
+/** Windows: targets are SOCKETs, witnesses are netstat and Winsock's answers, not /proc. */
+export const windows = process.platform === 'win32';
 
 const cleanups: Array<() => void> = [];
 
@@ -95,10 +102,11 @@ function endpoint(address: string, port: number): string {
 
 /**
  * The states `ss` reports for exactly this 4-tuple, seen from its local
- * side: a witness outside sockctl. An ephemeral port alone would match
- * unrelated sockets, so the filter names all four parts.
+ * side: a witness outside sockctl (`netstat` on Windows). An ephemeral port
+ * alone would match unrelated sockets, so the filter names all four parts.
  */
 export function ssStates(t: FourTuple): string[] {
+  if (windows) return netstatStates(t);
   const out = spawnSync(
     'ss',
     ['-H', '-tan', 'src', endpoint(t.localAddress, t.localPort), 'dst', endpoint(t.remoteAddress, t.remotePort)],
@@ -111,21 +119,89 @@ export function ssStates(t: FourTuple): string[] {
     .map((line) => line.trim().split(/\s+/)[0]);
 }
 
-/** How many descriptors this process has open. */
+/**
+ * ssStates on Windows: netstat's lines for the 4-tuple, its state names
+ * spelled as ss spells them (TIME_WAIT → TIME-WAIT).
+ */
+function netstatStates(t: FourTuple): string[] {
+  const family = t.localAddress.includes(':') ? 'TCPv6' : 'TCP';
+  const out = spawnSync('netstat', ['-an', '-p', family], { encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`netstat failed: ${out.stderr || out.error}`);
+  const local = endpoint(t.localAddress, t.localPort);
+  const remote = endpoint(t.remoteAddress, t.remotePort);
+  return out.stdout
+    .split(/\r?\n/)
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([proto, from, to]) => proto === 'TCP' && from === local && to === remote)
+    .map((columns) => columns[3].replace(/_/g, '-'));
+}
+
+/** True where ssStates has no witness for this address: Wine 8's netstat lists no IPv6 connection. */
+export function noStateWitness(address: string): boolean {
+  return address.includes(':') && under('wine', "Wine 8's netstat lists no IPv6 connection");
+}
+
+// Node shows Windows handles to no one, so the Windows helpers below look
+// at handle values directly, up to a bound well past what a test process
+// uses; Winsock tells sockets (getsockopt works), other open handles
+// (ENOTSOCK) and unused values (EBADF) apart.
+const HANDLE_SCAN_END = 1 << 16;
+
+function handlesAnswering(rc: (answer: number) => boolean): Set<number> {
+  const found = new Set<number>();
+  for (let h = 4; h < HANDLE_SCAN_END; h += 4) {
+    if (rc(native.getInt(h, constants.SOL_SOCKET, constants.SO_TYPE))) found.add(h);
+  }
+  return found;
+}
+
+/** How many descriptors this process has open; on Windows, how many sockets. */
 export function openFdCount(): number {
+  if (windows) return handlesAnswering((rc) => rc === 0).size;
   return fs.readdirSync('/proc/self/fd').length;
 }
 
-/** A descriptor number that is certainly closed right now. */
+/** A descriptor number (a SOCKET on Windows) that is certainly closed right now. */
 export function closedFd(): number {
+  if (windows) {
+    const socket = openBoundSocket({ type: 'tcp', address: '127.0.0.1' });
+    native.close(socket);
+    return socket;
+  }
   const fd = fs.openSync('/dev/null', 'r');
   fs.closeSync(fd);
   return fd;
 }
 
+/**
+ * Windows: the handle values that `open` adds to this process, other than
+ * sockets — a file's or a pipe's handle, which Node never shows (its fs
+ * descriptors are the C runtime's numbers).
+ */
+export function newHandles(open: () => void): number[] {
+  const notSocket = (rc: number): boolean => rc === errnoOf('ENOTSOCK');
+  const before = handlesAnswering(notSocket);
+  open();
+  return [...handlesAnswering(notSocket)].filter((h) => !before.has(h));
+}
+
+const errnoByCode = new Map([...util.getSystemErrorMap()].map(([errno, [code]]) => [code, errno]));
+
+/** Node's own (negative) number for an error code on this OS: EBADF is -9 on Linux, -4083 on Windows. */
+export function errnoOf(code: string): number {
+  const errno = errnoByCode.get(code);
+  if (errno === undefined) throw new Error(`no errno for ${code} here`);
+  return errno;
+}
+
 /** Reads and discards everything the socket receives, so a close is not turned into RST by unread data. */
 export function drain(socket: net.Socket): void {
   socket.on('data', () => {});
+}
+
+/** An int option as the OS wrote it: Winsock answers some BOOL options (TCP_NODELAY, IPV6_V6ONLY) with one byte. */
+export function readInt(option: Buffer): number {
+  return windows && option.length === 1 ? option[0] : option.readInt32LE();
 }
 
 export function expectCode(fn: () => unknown, code: string): Error {

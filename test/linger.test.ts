@@ -5,7 +5,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import { abort, getLinger, MAX_LINGER_SECONDS, openBoundSocket, setLinger } from '../lib';
-import { drain, onCleanup, pair, ssStates, tupleOf, waitFor, type Host } from './helpers';
+import { drain, noStateWitness, onCleanup, pair, ssStates, tupleOf, waitFor, windows, type Host } from './helpers';
 import { native } from '../lib/native';
 
 describe.each<Host>(['127.0.0.1', '::1'])('SO_LINGER on %s', (host) => {
@@ -38,7 +38,8 @@ describe.each<Host>(['127.0.0.1', '::1'])('SO_LINGER on %s', (host) => {
   });
 
   it('works on UDP sockets and bare descriptors', () => {
-    const fd = openBoundSocket({ type: 'udp', address: host });
+    // Winsock has no linger for datagram sockets: a bare TCP one there.
+    const fd = openBoundSocket({ type: windows ? 'tcp' : 'udp', address: host });
     onCleanup(() => native.close(fd));
     setLinger(fd, 4);
     expect(getLinger(fd)).toEqual({ enabled: true, seconds: 4 });
@@ -52,7 +53,7 @@ async function expectAbortResets(peer: net.Socket, ours: net.Socket): Promise<vo
   abort(ours);
   const [err] = await peerError;
   expect((err as NodeJS.ErrnoException).code).toBe('ECONNRESET');
-  expect(ssStates(tuple)).toEqual([]);
+  if (!noStateWitness(tuple.localAddress)) expect(ssStates(tuple)).toEqual([]);
 }
 
 describe.each<Host>(['127.0.0.1', '::1'])('abort on %s', (host) => {
@@ -63,7 +64,7 @@ describe.each<Host>(['127.0.0.1', '::1'])('abort on %s', (host) => {
     await expectAbortResets(client, accepted);
   });
 
-  it('control: a plain destroy() sends FIN and leaves TIME_WAIT here', async () => {
+  it.skipIf(noStateWitness(host))('control: a plain destroy() sends FIN and leaves TIME_WAIT here', async () => {
     const { client, accepted } = await pair(host);
     const tuple = tupleOf(accepted);
     drain(client);

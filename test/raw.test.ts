@@ -1,7 +1,7 @@
 // The escape hatch: generic getsockopt/setsockopt and the platform constants.
 import { describe, expect, it } from 'vitest';
 import { constants, getLinger, getsockopt, MAX_RAW_OPTION_BYTES, setsockopt } from '../lib';
-import { expectCode, pair } from './helpers';
+import { expectCode, pair, readInt, windows } from './helpers';
 import { QEMU_TCP_INFO, under } from './platform';
 
 describe('constants', () => {
@@ -21,13 +21,21 @@ describe('constants', () => {
       expect(constants.SO_LINGER_SEC).toBeUndefined(); // Apple only
       expect(constants.TCP_CONNECTION_INFO).toBeUndefined();
     }
+    // Windows' own option, a negative int; Windows has no SO_REUSEPORT and no TCP_INFO option.
+    if (windows) {
+      expect(constants.SO_EXCLUSIVEADDRUSE).toBe(~constants.SO_REUSEADDR);
+      expect(constants.SO_REUSEPORT).toBeUndefined();
+      expect(constants.TCP_INFO).toBeUndefined();
+    } else {
+      expect(constants.SO_EXCLUSIVEADDRUSE).toBeUndefined();
+    }
   });
 });
 
 describe('getsockopt / setsockopt', () => {
   it('sets and reads an int option, given a number or a boolean', async () => {
     const { client } = await pair();
-    const read = (): number => getsockopt(client, constants.IPPROTO_TCP, constants.TCP_NODELAY).readInt32LE();
+    const read = (): number => readInt(getsockopt(client, constants.IPPROTO_TCP, constants.TCP_NODELAY));
     setsockopt(client, constants.IPPROTO_TCP, constants.TCP_NODELAY, false);
     expect(read()).toBe(0);
     setsockopt(client, constants.IPPROTO_TCP, constants.TCP_NODELAY, true);
@@ -45,20 +53,28 @@ describe('getsockopt / setsockopt', () => {
 
   it('moves a struct as bytes from a Buffer, a TypedArray or a DataView', async () => {
     const { client } = await pair();
-    // struct linger { int l_onoff; int l_linger; } on Linux and macOS.
-    setsockopt(client, constants.SOL_SOCKET, constants.SO_LINGER, new Int32Array([1, 3]));
+    // struct linger { int l_onoff; int l_linger; } on Linux and macOS, two u_shorts on Windows.
+    const Field = windows ? Uint16Array : Int32Array;
+    const size = Field.BYTES_PER_ELEMENT;
+    setsockopt(client, constants.SOL_SOCKET, constants.SO_LINGER, new Field([1, 3]));
     expect(getLinger(client)).toEqual({ enabled: true, seconds: 3 });
-    const view = new DataView(new ArrayBuffer(16), 4, 8);
-    view.setInt32(0, 1, true);
-    view.setInt32(4, 9, true);
+    const view = new DataView(new ArrayBuffer(16), 4, 2 * size);
+    new Field(view.buffer, view.byteOffset, 2).set([1, 9]);
     setsockopt(client, constants.SOL_SOCKET, constants.SO_LINGER, view);
     expect(getLinger(client)).toEqual({ enabled: true, seconds: 9 });
-    const raw = getsockopt(client, constants.SOL_SOCKET, constants.SO_LINGER, 8);
-    expect([raw.readInt32LE(0), raw.readInt32LE(4)]).toEqual([1, 9]);
+    const raw = getsockopt(client, constants.SOL_SOCKET, constants.SO_LINGER, 2 * size);
+    expect([raw.readIntLE(0, size), raw.readIntLE(size, size)]).toEqual([1, 9]);
   });
 
   it.skipIf(under('qemu', QEMU_TCP_INFO))('trims the result to the length the kernel returned', async () => {
     const { client } = await pair();
+    if (windows) {
+      // No TCP_INFO option there; struct linger is 4 bytes. Winsock refuses
+      // a buffer smaller than the option with EFAULT.
+      expect(getsockopt(client, constants.SOL_SOCKET, constants.SO_LINGER, 4096)).toHaveLength(4);
+      expectCode(() => getsockopt(client, constants.SOL_SOCKET, constants.SO_TYPE, 0), 'EFAULT');
+      return;
+    }
     const info = getsockopt(client, constants.IPPROTO_TCP, constants.TCP_INFO, 4096);
     expect(info.length).toBeGreaterThanOrEqual(104); // the 2.6 struct
     expect(info.length).toBeLessThan(4096);
@@ -84,10 +100,13 @@ describe('getsockopt / setsockopt', () => {
       () => setsockopt(client, SOL_SOCKET, SO_KEEPALIVE, Buffer.alloc(MAX_RAW_OPTION_BYTES + 1)),
       'ERR_OUT_OF_RANGE',
     );
-    // A short buffer reaches the kernel, which refuses it.
-    expectCode(() => setsockopt(client, SOL_SOCKET, constants.SO_LINGER, Buffer.alloc(0)), 'EINVAL');
+    // A short buffer reaches the kernel, which refuses it (Winsock with EFAULT).
+    expectCode(
+      () => setsockopt(client, SOL_SOCKET, constants.SO_LINGER, Buffer.alloc(0)),
+      windows ? 'EFAULT' : 'EINVAL',
+    );
     // A negative int is a legal value for some options; the kernel judges it.
     setsockopt(client, SOL_SOCKET, SO_KEEPALIVE, -1);
-    expect(getsockopt(client, SOL_SOCKET, SO_KEEPALIVE).readInt32LE()).toBe(1);
+    expect(readInt(getsockopt(client, SOL_SOCKET, SO_KEEPALIVE))).toBe(1);
   });
 });

@@ -1,9 +1,23 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { connect, getReuseAddress, getReusePort, listen, openBoundSocket, setReuseAddress, setReusePort } from '../lib';
+import {
+  connect,
+  constants,
+  features,
+  getReuseAddress,
+  getReusePort,
+  getsockopt,
+  listen,
+  openBoundSocket,
+  setReuseAddress,
+  setReusePort,
+  setsockopt,
+  type Target,
+} from '../lib';
 import { native } from '../lib/native';
 import {
+  errnoOf,
   expectCode,
   listening,
   onCleanup,
@@ -13,10 +27,22 @@ import {
   track,
   tupleOf,
   waitFor,
+  windows,
   type Host,
 } from './helpers';
 
 const hosts: Host[] = ['127.0.0.1', '::1'];
+const unavailable = { code: 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM' };
+
+// SO_REUSEPORT where the OS has it; elsewhere (Windows) both calls refuse.
+function expectReusePort(target: Target, value: boolean): void {
+  if (features.reusePort) expect(getReusePort(target)).toBe(value);
+  else expectCode(() => getReusePort(target), unavailable.code);
+}
+function setReusePortIfAny(target: Target, value: boolean): void {
+  if (features.reusePort) setReusePort(target, value);
+  else expectCode(() => setReusePort(target, value), unavailable.code);
+}
 
 describe.each(hosts)('SO_REUSEADDR / SO_REUSEPORT read back what was set on %s', (host) => {
   for (const type of ['tcp', 'udp'] as const) {
@@ -24,29 +50,49 @@ describe.each(hosts)('SO_REUSEADDR / SO_REUSEPORT read back what was set on %s',
       const fd = openBoundSocket({ type, address: host });
       onCleanup(() => native.close(fd));
       expect(getReuseAddress(fd)).toBe(false);
-      expect(getReusePort(fd)).toBe(false);
+      expectReusePort(fd, false);
       setReuseAddress(fd, true);
-      setReusePort(fd, true);
+      setReusePortIfAny(fd, true);
       expect(getReuseAddress(fd)).toBe(true);
-      expect(getReusePort(fd)).toBe(true);
+      expectReusePort(fd, true);
       setReuseAddress(fd, false);
-      setReusePort(fd, false);
+      setReusePortIfAny(fd, false);
       expect(getReuseAddress(fd)).toBe(false);
-      expect(getReusePort(fd)).toBe(false);
+      expectReusePort(fd, false);
     });
   }
 
   it('a Node listener already has SO_REUSEADDR (libuv sets it on Unix)', async () => {
     const server = await listening(host);
-    expect(getReuseAddress(server)).toBe(true);
-    expect(getReusePort(server)).toBe(false);
+    // Not on Windows, where SO_REUSEADDR would let another socket take the port.
+    expect(getReuseAddress(server)).toBe(!windows);
+    expectReusePort(server, false);
   });
 
   it('openBoundSocket sets the options before bind', () => {
-    const fd = openBoundSocket({ type: 'tcp', address: host, reuseAddress: true, reusePort: true });
+    if (!features.reusePort) {
+      expectCode(() => openBoundSocket({ type: 'tcp', address: host, reusePort: true }), unavailable.code);
+    }
+    const fd = openBoundSocket({ type: 'tcp', address: host, reuseAddress: true, reusePort: features.reusePort });
     onCleanup(() => native.close(fd));
     expect(getReuseAddress(fd)).toBe(true);
-    expect(getReusePort(fd)).toBe(true);
+    expectReusePort(fd, true);
+  });
+
+  it('SO_EXCLUSIVEADDRUSE exists on Windows only, and reads back what was set', () => {
+    const fd = openBoundSocket({ type: 'tcp', address: host });
+    onCleanup(() => native.close(fd));
+    if (!windows) {
+      expect(constants.SO_EXCLUSIVEADDRUSE).toBeUndefined();
+      return;
+    }
+    const { SOL_SOCKET, SO_EXCLUSIVEADDRUSE } = constants;
+    expect(SO_EXCLUSIVEADDRUSE).toBeLessThan(0); // ~SO_REUSEADDR: the raw API takes negative names
+    expect(getsockopt(fd, SOL_SOCKET, SO_EXCLUSIVEADDRUSE).readInt32LE()).toBe(0);
+    setsockopt(fd, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, true);
+    expect(getsockopt(fd, SOL_SOCKET, SO_EXCLUSIVEADDRUSE).readInt32LE()).toBe(1);
+    setsockopt(fd, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, false);
+    expect(getsockopt(fd, SOL_SOCKET, SO_EXCLUSIVEADDRUSE).readInt32LE()).toBe(0);
   });
 });
 
@@ -54,6 +100,12 @@ describe.each(hosts)('listen() with reusePort on %s', (host) => {
   it('lets two servers share one port, and Linux spreads connections across them', async () => {
     const a = track(net.createServer());
     const b = track(net.createServer());
+    if (!features.reusePort) {
+      // Windows: no SO_REUSEPORT, refused before anything is bound.
+      await expect(listen(a, { host, port: 0, reusePort: true })).rejects.toMatchObject(unavailable);
+      expect(a.listening).toBe(false);
+      return;
+    }
     await listen(a, { host, port: 0, reusePort: true });
     const port = portOf(a);
     await listen(b, { host, port, reusePort: true });
@@ -86,7 +138,9 @@ describe.each(hosts)('listen() with reusePort on %s', (host) => {
       () => undefined,
       (e: NodeJS.ErrnoException) => e,
     );
-    expect(err).toMatchObject({ code: 'EADDRINUSE', syscall: 'bind', port: portOf(a), address: host });
+    // Windows: Node's own listen, and libuv reports a failed bind there from listen().
+    const syscall = features.bindHelpers ? 'bind' : 'listen';
+    expect(err).toMatchObject({ code: 'EADDRINUSE', syscall, port: portOf(a), address: host });
     expect(b.listening).toBe(false);
     expect(openFdCount()).toBe(before);
   });
@@ -106,8 +160,25 @@ async function portInTimeWait(host: Host): Promise<{ server: net.Server; localPo
   return { server, localPort };
 }
 
+/**
+ * Windows: connect() cannot set SO_REUSEADDR before bind and says so; a
+ * fixed local port alone goes through Node's own connect.
+ */
+async function fixedPortOnWindows(host: Host): Promise<void> {
+  const server = await listening(host);
+  await expect(connect({ host, port: portOf(server), localPort: 0, reuseAddress: true })).rejects.toMatchObject(
+    unavailable,
+  );
+  const spare = await listening(host);
+  const localPort = portOf(spare);
+  await new Promise((resolve) => spare.close(resolve));
+  const socket = track(await connect({ host, port: portOf(server), localPort }));
+  expect(socket.localPort).toBe(localPort);
+}
+
 describe.each(hosts)('connect() from a fixed local port on %s', (host) => {
   it('reconnects from the same port while the first connection sits in TIME_WAIT', async () => {
+    if (!features.bindHelpers) return fixedPortOnWindows(host);
     const { server, localPort } = await portInTimeWait(host);
     const second = track(await connect({ host, port: portOf(server), localPort, reuseAddress: true }));
     expect(second.localPort).toBe(localPort);
@@ -116,6 +187,18 @@ describe.each(hosts)('connect() from a fixed local port on %s', (host) => {
   });
 
   it('control: without reuseAddress the same port is refused with EADDRINUSE', async () => {
+    if (!features.bindHelpers) {
+      // Windows, through Node's own connect: the port held by an open connection.
+      const first = track(await connect({ host, port: portOf(await listening(host)) }));
+      const other = await listening(host);
+      const before = openFdCount();
+      await expect(connect({ host, port: portOf(other), localPort: first.localPort })).rejects.toMatchObject({
+        code: 'EADDRINUSE',
+        errno: errnoOf('EADDRINUSE'),
+      });
+      expect(openFdCount()).toBe(before);
+      return;
+    }
     const { server, localPort } = await portInTimeWait(host);
     const before = openFdCount();
     await expect(connect({ host, port: portOf(server), localPort })).rejects.toMatchObject({
