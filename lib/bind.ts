@@ -151,6 +151,8 @@ function refuseBeforeBind(
 }
 
 async function resolveHost(host: string, family?: number): Promise<{ address: string; family: 4 | 6 }> {
+  // dns.lookup('') answers with no address (and a deprecation warning).
+  if (host === '') throw invalidArgValue('options.host', 'must not be empty', host);
   const literal = net.isIP(host);
   if (literal !== 0) return { address: host, family: literal as 4 | 6 };
   const found = await dns.lookup(host, { family: family ?? 0 });

@@ -131,24 +131,39 @@ function fromKernel(states: readonly TcpState[], withInfo: boolean): SocketEntry
  */
 export function fromTracked(states: readonly TcpState[], withInfo: boolean): SocketEntry[] {
   const entries: SocketEntry[] = [];
-  for (const [fd, socket] of socketsByFd()) {
+  const servers = new Map<number, net.Server>();
+  const add = (fd: number, target: net.Socket | net.Server, ends: Omit<SocketEntry, 'fd' | 'state'>): void => {
     let info: TcpInfo;
     try {
-      info = getTcpInfo(fd);
+      info = getTcpInfo(target);
     } catch {
-      continue; // closed between the two calls
+      return; // closed since it was listed
     }
-    if (!states.includes(info.state)) continue;
-    entries.push({
-      fd,
-      state: info.state,
+    if (states.includes(info.state)) {
+      entries.push({ fd, state: info.state, ...ends, tcpInfo: withInfo ? info : undefined });
+    }
+  };
+  for (const [fd, socket] of socketsByFd()) {
+    const server = owner(socket);
+    if (server?.listening) servers.set(fdOf(server), server);
+    add(fd, socket, {
       localAddress: socket.localAddress ?? '',
       localPort: socket.localPort ?? 0,
       remoteAddress: socket.remoteAddress ?? '',
       remotePort: socket.remotePort ?? 0,
-      tcpInfo: withInfo ? info : undefined,
       socket,
-      server: owner(socket),
+      server,
+    });
+  }
+  // Listeners are known through the sockets they accepted, as in the kernel census.
+  for (const [fd, server] of servers) {
+    const { address, family, port } = server.address() as net.AddressInfo;
+    add(fd, server, {
+      localAddress: address,
+      localPort: port,
+      remoteAddress: family === 'IPv6' ? '::' : '0.0.0.0',
+      remotePort: 0,
+      server,
     });
   }
   return entries;

@@ -168,6 +168,8 @@ describe('connect()', () => {
     await expect(connect({ port: 'x' as never })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
     await expect(connect({ port: 70000 })).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
     await expect(connect(null as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+    await expect(connect({ host: '', port: 1 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
+    await expect(listen(net.createServer(), { host: '' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
   });
 });
 

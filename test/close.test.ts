@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { closeGracefully } from '../lib';
-import { pair, ssStates, tupleOf, waitFor, type Host } from './helpers';
+import { noStateWitness, pair, ssStates, tupleOf, waitFor, type Host } from './helpers';
 
 describe.each<Host>(['127.0.0.1', '::1'])('closeGracefully on %s', (host) => {
   it('ends gracefully when the peer answers our FIN with its own, reading what it still sends', async () => {
@@ -17,7 +17,9 @@ describe.each<Host>(['127.0.0.1', '::1'])('closeGracefully on %s', (host) => {
     await peerClosed;
     expect(client.errored).toBeNull(); // FIN, not RST: what it sent was read
     // We closed first, so the TIME_WAIT is ours: the ordinary end of a TCP connection.
-    await waitFor('TIME_WAIT on our side', () => ssStates(tuple).includes('TIME-WAIT'));
+    if (!noStateWitness(host)) {
+      await waitFor('TIME_WAIT on our side', () => ssStates(tuple).includes('TIME-WAIT'));
+    }
   });
 
   it('aborts at the deadline when the peer never closes: the peer sees a reset', async () => {
@@ -29,10 +31,12 @@ describe.each<Host>(['127.0.0.1', '::1'])('closeGracefully on %s', (host) => {
     const outcome = await closeGracefully(accepted, { timeout: 200 });
     expect(outcome).toBe('aborted');
     expect(Date.now() - started).toBeGreaterThanOrEqual(190);
-    expect(ssStates(tuple)).toEqual([]);
+    if (!noStateWitness(host)) expect(ssStates(tuple)).toEqual([]);
     // Node stops reading once it has our FIN, so the RST surfaces on the
     // peer's next write: Linux reports an RST received in CLOSE_WAIT as EPIPE.
-    await waitFor('the reset to reach the peer', () => ssStates(peerTuple).length === 0);
+    if (!noStateWitness(host)) {
+      await waitFor('the reset to reach the peer', () => ssStates(peerTuple).length === 0);
+    }
     client.write('anyone there?');
     const [err] = await once(client, 'error');
     expect(['EPIPE', 'ECONNRESET']).toContain(err.code);
