@@ -1,0 +1,180 @@
+'use strict';
+// Per-call cost of sockctl against, in the same run and on one loopback
+// connection: the practical limit (bench/reference, the thinnest Node-API
+// wrapper of the same syscalls), the C floor (bench/floor.c) and the npm peer
+// `sockopt` (integer options only). Prints a markdown table of ns/op and
+// ratios, and says why wherever a target is missed.
+const { execFileSync } = require('node:child_process');
+const net = require('node:net');
+const path = require('node:path');
+const sockctl = require('..');
+
+const N = Number(process.env.BENCH_ITERATIONS || 200_000);
+const RUNS = 5;
+const reference = require('./reference/build/Release/reference.node');
+const sockopt = require('sockopt');
+
+/** Best ns/op over RUNS runs of N calls. */
+function measure(fn) {
+  for (let i = 0; i < 10_000; i++) fn(); // warm up the JIT
+  let best = Infinity;
+  for (let r = 0; r < RUNS; r++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < N; i++) fn();
+    best = Math.min(best, Number(process.hrtime.bigint() - t0) / N);
+  }
+  return best;
+}
+
+// The reference's TCP info: a reused Float64Array filled natively and a
+// 30-field object literal built in JS, as the issue defines the yardstick.
+const slots = new Float64Array(30);
+function referenceTcpInfo(fd) {
+  reference.tcpInfo(fd, slots);
+  const f = slots;
+  return {
+    state: f[0],
+    caState: f[1],
+    retransmits: f[2],
+    probes: f[3],
+    backoff: f[4],
+    options: f[5],
+    rtoUs: f[6],
+    atoUs: f[7],
+    mss: f[8],
+    rcvMss: f[9],
+    unacked: f[10],
+    sacked: f[11],
+    lost: f[12],
+    retrans: f[13],
+    lastDataSentMs: f[14],
+    lastDataRecvMs: f[15],
+    lastAckRecvMs: f[16],
+    pmtu: f[17],
+    rttUs: f[18],
+    rttVarUs: f[19],
+    ssthresh: f[20],
+    cwnd: f[21],
+    advMss: f[22],
+    reordering: f[23],
+    totalRetrans: f[24],
+    bytesAcked: f[25],
+    bytesReceived: f[26],
+    segsOut: f[27],
+    segsIn: f[28],
+    minRttUs: f[29],
+  };
+}
+
+async function main() {
+  const server = net.createServer((s) => s.resume());
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const socket = net.connect(server.address().port, '127.0.0.1');
+  await new Promise((r) => socket.once('connect', r));
+  const fd = sockctl.fdOf(socket);
+  const { SOL_SOCKET, SO_REUSEADDR, SO_REUSEPORT } = sockctl.constants;
+
+  const floorBin = path.join(__dirname, 'build', 'floor');
+  const floor = JSON.parse(execFileSync(floorBin, [String(N)], { encoding: 'utf8' }));
+
+  const rows = [
+    // name, sockctl on fd, sockctl on net.Socket, reference, sockopt, floor, target
+    [
+      'setLinger',
+      () => sockctl.setLinger(fd, 5),
+      () => sockctl.setLinger(socket, 5),
+      () => reference.setLinger(fd, 1, 5),
+      null,
+      floor.setLinger,
+      1.1,
+    ],
+    [
+      'getLinger',
+      () => sockctl.getLinger(fd),
+      () => sockctl.getLinger(socket),
+      () => reference.getLinger(fd),
+      null,
+      floor.getLinger,
+      1.1,
+    ],
+    [
+      'setReuseAddress',
+      () => sockctl.setReuseAddress(fd, true),
+      () => sockctl.setReuseAddress(socket, true),
+      () => reference.setInt(fd, SOL_SOCKET, SO_REUSEADDR, 1),
+      () => sockopt.setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, 1),
+      floor.setInt,
+      1.1,
+    ],
+    [
+      'getReuseAddress',
+      () => sockctl.getReuseAddress(fd),
+      () => sockctl.getReuseAddress(socket),
+      () => reference.getInt(fd, SOL_SOCKET, SO_REUSEADDR),
+      () => sockopt.getsockopt(socket, SOL_SOCKET, SO_REUSEADDR),
+      floor.getInt,
+      1.1,
+    ],
+    [
+      'setReusePort',
+      () => sockctl.setReusePort(fd, false),
+      () => sockctl.setReusePort(socket, false),
+      () => reference.setInt(fd, SOL_SOCKET, SO_REUSEPORT, 0),
+      () => sockopt.setsockopt(socket, SOL_SOCKET, SO_REUSEPORT, 0),
+      floor.setInt,
+      1.1,
+    ],
+    [
+      'getReusePort',
+      () => sockctl.getReusePort(fd),
+      () => sockctl.getReusePort(socket),
+      () => reference.getInt(fd, SOL_SOCKET, SO_REUSEPORT),
+      () => sockopt.getsockopt(socket, SOL_SOCKET, SO_REUSEPORT),
+      floor.getInt,
+      1.1,
+    ],
+    [
+      'getTcpInfo',
+      () => sockctl.getTcpInfo(fd),
+      () => sockctl.getTcpInfo(socket),
+      () => referenceTcpInfo(fd),
+      null,
+      floor.tcpInfo,
+      1.2,
+    ],
+  ];
+
+  const misses = [];
+  const fmt = (x) => (x === undefined ? '—' : x.toFixed(0));
+  const lines = [
+    `sockctl per-call cost, ${process.version} ${process.platform}-${process.arch}, best of ${RUNS} × ${N} calls`,
+    '',
+    '| call | sockctl (fd) | sockctl (net.Socket) | reference | C floor | sockopt | fd ÷ ref | Socket ÷ ref | target | vs sockopt |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const [name, onFd, onSocket, ref, peer, floorNs, target] of rows) {
+    const a = measure(onFd);
+    const b = measure(onSocket);
+    const r = measure(ref);
+    const p = peer ? measure(peer) : undefined;
+    const ra = a / r;
+    const rb = b / r;
+    const vsPeer = p === undefined ? '—' : `${(Math.max(a, b) / p).toFixed(2)}×`;
+    lines.push(
+      `| ${name} | ${fmt(a)} | ${fmt(b)} | ${fmt(r)} | ${fmt(floorNs)} | ${fmt(p)} | ${ra.toFixed(2)}× | ${rb.toFixed(2)}× | ≤ ${target}× | ${vsPeer} |`,
+    );
+    if (Math.max(ra, rb) > target)
+      misses.push(`${name}: ${Math.max(ra, rb).toFixed(2)}× the reference (target ${target}×)`);
+    if (p !== undefined && Math.max(a, b) > p)
+      misses.push(`${name}: slower than sockopt (${fmt(Math.max(a, b))} vs ${fmt(p)} ns)`);
+  }
+  console.log(lines.join('\n'));
+  console.log(misses.length ? `\nmissed:\n- ${misses.join('\n- ')}` : '\nevery target met');
+  socket.destroy();
+  server.close();
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
