@@ -46,11 +46,22 @@ export interface Native {
   listSockets(osStatesMask: number, withInfo: number): Buffer | number;
   /** False where the OS offers no census (listSockets is then never called). */
   hasCensus: boolean;
+  interfaceVersion: number;
   /** Where getInt, getLinger and tcpInfo leave their results (64 slots). */
   scratch: Float64Array;
   constants: Record<string, number>;
   tcpInfoFields: string[];
 }
 
+/** The native interface this file describes; native/addon.cc says which it has. */
+const INTERFACE_VERSION = 2;
+
 // dist/ and lib/ both sit one level below the package root.
 export const native: Native = nodeGypBuild(path.join(__dirname, '..')) as Native;
+
+if (native.interfaceVersion !== INTERFACE_VERSION) {
+  throw new Error(
+    `sockctl: the native binary has interface ${native.interfaceVersion}, this code needs ${INTERFACE_VERSION}: ` +
+      'rebuild it (npm run build:native, or npm run prebuild)',
+  );
+}

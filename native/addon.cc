@@ -54,6 +54,10 @@ class Args {
 // exported as `scratch`: inspecting an array passed on every call would cost
 // several Node-API calls, more than the system call itself.
 constexpr size_t kScratchSlots = 64;
+
+// Bumped whenever the functions below change their arguments or results;
+// lib/native.ts refuses a binary built for another version.
+constexpr int kInterfaceVersion = 2;
 static_assert(kScratchSlots >= sockctl::kTcpInfoFieldCount,
               "room for TCP info");
 
@@ -236,6 +240,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       new Napi::Reference<Napi::ArrayBuffer>(Napi::Persistent(buffer)));
   double* scratch = static_cast<double*>(buffer.Data());
   exports["scratch"] = Napi::Float64Array::New(env, kScratchSlots, buffer, 0);
+  exports["interfaceVersion"] = Napi::Number::New(env, kInterfaceVersion);
 
   exports["setInt"] = Napi::Function::New(env, SetInt, "setInt");
   exports["getInt"] = Napi::Function::New(env, GetInt, "getInt", scratch);

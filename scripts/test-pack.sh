@@ -41,7 +41,7 @@ cat > smoke.js <<'JS'
 const net = require('node:net');
 const sockctl = require('sockctl');
 const binary = require('node-gyp-build').resolve(require.resolve('sockctl/package.json').replace(/package\.json$/, ''));
-const server = net.createServer((s) => s.resume()).listen(0, '127.0.0.1', () => {
+const server = net.createServer((s) => s.on('error', () => {}).resume()).listen(0, '127.0.0.1', () => {
   const c = net.connect(server.address().port, '127.0.0.1', () => {
     sockctl.setLinger(c, 0);
     const info = sockctl.getTcpInfo(c);
