@@ -1,5 +1,6 @@
 // Bad input throws the documented error, never crashes, never succeeds.
 import dgram from 'node:dgram';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
@@ -166,6 +167,26 @@ describe('targets without a live socket throw EBADF, never a stale number', () =
     expect(err).toMatchObject({ syscall: 'fdOf', errno: errnoOf('EBADF') });
     expect(err.message).toMatch(/socket is closed or not yet open/);
   });
+
+  it.runIf(process.platform !== 'win32')(
+    'a destroyed socket whose descriptor number now belongs to a new file',
+    async () => {
+      const { client } = await pair();
+      const old = fdOf(client);
+      client.destroy();
+      await once(client, 'close');
+      // Open files until the kernel hands out the old number again (it reuses
+      // the lowest free one, so this takes a few tries at most).
+      const opened: number[] = [];
+      onCleanup(() => opened.forEach((fd) => fs.closeSync(fd)));
+      while (!opened.includes(old) && opened.length < 64) opened.push(fs.openSync(__filename, 'r'));
+      expect(opened).toContain(old);
+      expectCode(() => fdOf(client), 'EBADF');
+      expectCode(() => setLinger(client, 0), 'EBADF');
+      // The file behind the number is untouched and still readable.
+      expect(fs.readSync(old, Buffer.alloc(2), 0, 2, 0)).toBe(2);
+    },
+  );
 
   it('a socket that was never connected', () => {
     expectCode(() => fdOf(new net.Socket()), 'EBADF');

@@ -107,6 +107,7 @@ function endpoint(address: string, port: number): string {
  */
 export function ssStates(t: FourTuple): string[] {
   if (windows) return netstatStates(t);
+  if (process.platform === 'darwin') return bsdNetstatStates(t);
   const out = spawnSync(
     'ss',
     ['-H', '-tan', 'src', endpoint(t.localAddress, t.localPort), 'dst', endpoint(t.remoteAddress, t.remotePort)],
@@ -136,6 +137,22 @@ function netstatStates(t: FourTuple): string[] {
     .map((columns) => columns[3].replace(/_/g, '-'));
 }
 
+/**
+ * ssStates on macOS: BSD netstat writes an endpoint as address.port
+ * (127.0.0.1.5000, ::1.5000).
+ */
+function bsdNetstatStates(t: FourTuple): string[] {
+  const out = spawnSync('netstat', ['-an', '-p', 'tcp'], { encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`netstat failed: ${out.stderr || out.error}`);
+  const local = `${t.localAddress}.${t.localPort}`;
+  const remote = `${t.remoteAddress}.${t.remotePort}`;
+  return out.stdout
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([proto, , , from, to]) => proto?.startsWith('tcp') && from === local && to === remote)
+    .map((columns) => columns[5].replace(/_/g, '-'));
+}
+
 /** True where ssStates has no witness for this address: Wine 8's netstat lists no IPv6 connection. */
 export function noStateWitness(address: string): boolean {
   return address.includes(':') && under('wine', "Wine 8's netstat lists no IPv6 connection");
@@ -158,7 +175,7 @@ function handlesAnswering(rc: (answer: number) => boolean): Set<number> {
 /** How many descriptors this process has open; on Windows, how many sockets. */
 export function openFdCount(): number {
   if (windows) return handlesAnswering((rc) => rc === 0).size;
-  return fs.readdirSync('/proc/self/fd').length;
+  return fs.readdirSync(process.platform === 'darwin' ? '/dev/fd' : '/proc/self/fd').length;
 }
 
 /** A descriptor number (a SOCKET on Windows) that is certainly closed right now. */

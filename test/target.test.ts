@@ -24,7 +24,8 @@ const wineStateOnly = windows && under('wine', 'Wine 8 has no SIO_TCP_INFO, only
 
 /** The socket inode behind a descriptor: proves two numbers name one socket. */
 function inode(fd: number): string {
-  return fs.readlinkSync(`/proc/self/fd/${fd}`);
+  const st = fs.fstatSync(fd);
+  return st.isSocket() ? `socket:[${st.ino}]` : `not a socket (mode ${st.mode.toString(8)})`;
 }
 
 /** What Windows' findSocket is asked for a connected net.Socket. */
