@@ -3,6 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
+import tls from 'node:tls';
 import util from 'node:util';
 import { afterEach } from 'vitest';
 import { constants, openBoundSocket } from '../lib';
@@ -78,6 +80,24 @@ export async function pair(host: Host = '127.0.0.1'): Promise<Pair> {
   const [accepted] = await acceptedP;
   track(accepted);
   return { server, client, accepted };
+}
+
+/** A self-signed certificate for localhost, for TLS servers on loopback. */
+export const tlsOptions = {
+  key: fs.readFileSync(path.join(__dirname, 'fixtures', 'key.pem')),
+  cert: fs.readFileSync(path.join(__dirname, 'fixtures', 'cert.pem')),
+};
+
+/** A TLS connection on loopback, handshake done: the client and the server's side. */
+export async function tlsPair(): Promise<{ server: tls.Server; client: tls.TLSSocket; accepted: tls.TLSSocket }> {
+  const server = track(tls.createServer(tlsOptions));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const secured = once(server, 'secureConnection') as Promise<[tls.TLSSocket]>;
+  const client = track(tls.connect({ port: portOf(server), host: '127.0.0.1', rejectUnauthorized: false }));
+  await once(client, 'secureConnect');
+  const [accepted] = await secured;
+  return { server, client, accepted: track(accepted) };
 }
 
 export interface FourTuple {

@@ -1,11 +1,19 @@
 import { once } from 'node:events';
-import fs from 'node:fs';
 import type net from 'node:net';
-import path from 'node:path';
-import tls from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import { abort, getLinger, MAX_LINGER_SECONDS, openBoundSocket, setLinger } from '../lib';
-import { drain, noStateWitness, onCleanup, pair, ssStates, tupleOf, waitFor, windows, type Host } from './helpers';
+import {
+  drain,
+  noStateWitness,
+  onCleanup,
+  pair,
+  ssStates,
+  tlsPair,
+  tupleOf,
+  waitFor,
+  windows,
+  type Host,
+} from './helpers';
 import { native } from '../lib/native';
 
 describe.each<Host>(['127.0.0.1', '::1'])('SO_LINGER on %s', (host) => {
@@ -79,20 +87,7 @@ describe.each<Host>(['127.0.0.1', '::1'])('abort on %s', (host) => {
 
 describe('abort on TLS', () => {
   it('resets a TLS socket too', async () => {
-    const fixtures = path.join(__dirname, 'fixtures');
-    const server = tls.createServer({
-      key: fs.readFileSync(path.join(fixtures, 'key.pem')),
-      cert: fs.readFileSync(path.join(fixtures, 'cert.pem')),
-    });
-    onCleanup(() => server.close());
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const port = (server.address() as { port: number }).port;
-    const secured = once(server, 'secureConnection');
-    const client = tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false });
-    onCleanup(() => client.destroy());
-    await once(client, 'secureConnect');
-    const [accepted] = (await secured) as [tls.TLSSocket];
+    const { client, accepted } = await tlsPair();
     await expectAbortResets(client, accepted);
   });
 });

@@ -6,19 +6,13 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import https from 'node:https';
 import net from 'node:net';
-import path from 'node:path';
 import tls from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import { constants, fdOf, getsockopt, getTcpInfo, setLinger } from '../lib';
 import { native } from '../lib/native';
-import { errnoOf, expectCode, listening, onCleanup, pair, portOf, windows } from './helpers';
+import { errnoOf, expectCode, listening, onCleanup, pair, portOf, tlsOptions, tlsPair, windows } from './helpers';
 import { QEMU_TCP_INFO, under } from './platform';
 
-const fixtures = path.join(__dirname, 'fixtures');
-const tlsOptions = {
-  key: fs.readFileSync(path.join(fixtures, 'key.pem')),
-  cert: fs.readFileSync(path.join(fixtures, 'cert.pem')),
-};
 const noTcpInfo = under('qemu', QEMU_TCP_INFO);
 const wineStateOnly = windows && under('wine', 'Wine 8 has no SIO_TCP_INFO, only the state');
 
@@ -77,13 +71,7 @@ describe('fdOf', () => {
   });
 
   it.skipIf(noTcpInfo)('finds both ends of a TLS connection', async () => {
-    const server = await listenOn(tls.createServer(tlsOptions));
-    const secured = once(server, 'secureConnection');
-    const client = tls.connect({ port: portOf(server), host: '127.0.0.1', rejectUnauthorized: false });
-    onCleanup(() => client.destroy());
-    await once(client, 'secureConnect');
-    const [accepted] = (await secured) as [tls.TLSSocket];
-    onCleanup(() => accepted.destroy());
+    const { client, accepted } = await tlsPair();
     expect(getTcpInfo(client).state).toBe('ESTABLISHED');
     expect(getTcpInfo(accepted).state).toBe('ESTABLISHED');
     if (!wineStateOnly) expect(getTcpInfo(client).mss).toBeGreaterThan(0);
@@ -178,13 +166,7 @@ describe('fdOf on Windows: the SOCKET found by its endpoints', () => {
   });
 
   it.runIf(windows)('finds both ends of a TLS connection: linger 0 set through it resets the peer', async () => {
-    const server = await listenOn(tls.createServer(tlsOptions));
-    const secured = once(server, 'secureConnection');
-    const client = tls.connect({ port: portOf(server), host: '127.0.0.1', rejectUnauthorized: false });
-    onCleanup(() => client.destroy());
-    await once(client, 'secureConnect');
-    const [accepted] = (await secured) as [tls.TLSSocket];
-    onCleanup(() => accepted.destroy());
+    const { client, accepted } = await tlsPair();
     expect(fdOf(client)).toBe(findConnected(client));
     expect(fdOf(accepted)).not.toBe(fdOf(client));
     const reset = once(client, 'error');
