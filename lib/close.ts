@@ -43,8 +43,13 @@ export function closeGracefully(socket: net.Socket, options: { timeout?: number 
 
     let outcome: CloseOutcome = 'graceful';
     const timer = setTimeout(() => {
+      if (socket.destroyed) return; // already closing: 'close' settles it
       outcome = 'aborted';
-      abort(socket);
+      try {
+        abort(socket);
+      } catch {
+        socket.destroy(); // never leave the promise, or the socket, hanging
+      }
     }, timeout);
     socket.once('close', (hadError) => {
       clearTimeout(timer);

@@ -82,9 +82,16 @@ export function watchCloseWait(options: WatchOptions = {}): CloseWaitWatchdog {
       reported.add(key);
       let done: StuckEvent['action'] = 'none';
       if (entry.socket && action !== 'none') {
-        if (action === 'abort') abort(entry.socket);
-        else entry.socket.destroy();
         done = action;
+        try {
+          if (action === 'abort') abort(entry.socket);
+          else entry.socket.destroy();
+        } catch {
+          // abort() could not set linger 0 (the socket went away meanwhile,
+          // or the OS refused): close it anyway, and say how.
+          entry.socket.destroy();
+          done = 'destroy';
+        }
       }
       watchdog.emit('stuck', { entry, stuckForMs: now - since, action: done });
     }

@@ -50,6 +50,18 @@ describe.each<Host>(['127.0.0.1', '::1'])('closeGracefully on %s', (host) => {
   });
 });
 
+describe('closeGracefully races', () => {
+  it('settles, and throws nothing, when the socket is destroyed just before its deadline', async () => {
+    const { client, accepted } = await pair();
+    client.resume(); // never answers our FIN
+    // Timers of one duration fire in the order they were set: this one first.
+    setTimeout(() => accepted.destroy(), 50);
+    const outcome = await closeGracefully(accepted, { timeout: 50 });
+    expect(outcome).toBe('graceful'); // closed by its owner, not reset by us
+    expect(accepted.destroyed).toBe(true);
+  });
+});
+
 describe('closeGracefully arguments', () => {
   it('rejects with typed errors', async () => {
     await expect(closeGracefully({} as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
