@@ -6,6 +6,7 @@
 // ERR_INVALID_FD_TYPE): there these helpers call Node's own listen, connect
 // and bind with what those take, and refuse what must be set before bind
 // (features.bindHelpers tells which way this platform goes).
+import cluster from 'node:cluster';
 import dgram from 'node:dgram';
 import dns from 'node:dns/promises';
 import type { EventEmitter } from 'node:events';
@@ -185,6 +186,9 @@ export async function listen(server: net.Server, options: ListenOptions = {}): P
   }
   const { host = '::', port = 0, backlog } = options;
   if (typeof host !== 'string') throw invalidArgType('options.host', 'of type string', host);
+  if (backlog !== undefined && typeof backlog !== 'number') {
+    throw invalidArgType('options.backlog', 'of type number', backlog);
+  }
   if (backlog !== undefined && (!Number.isInteger(backlog) || backlog < 0)) {
     throw outOfRange('options.backlog', 'an integer >= 0', backlog);
   }
@@ -195,6 +199,11 @@ export async function listen(server: net.Server, options: ListenOptions = {}): P
     return adopt(server, undefined, 'listening', () =>
       server.listen({ host: address, port, backlog, ipv6Only: options.ipv6Only }),
     );
+  }
+  // A cluster worker hands listen({ fd }) to the primary, which cannot use
+  // a descriptor number of this process: refuse before creating anything.
+  if (cluster.isWorker) {
+    throw featureUnavailable('listen() in a cluster worker (Node passes listen({ fd }) to the primary)');
   }
   const { address } = await resolveHost(host);
   const fd = openBoundSocket({
@@ -310,5 +319,6 @@ export async function bindDgram(socket: dgram.Socket, options: BindDgramOptions 
     reusePort: options.reusePort,
     ipv6Only: options.ipv6Only,
   });
-  return adopt(socket, fd, 'listening', () => socket.bind({ fd } as dgram.BindOptions));
+  // exclusive: in a cluster worker, bind here rather than through the primary.
+  return adopt(socket, fd, 'listening', () => socket.bind({ fd, exclusive: true } as dgram.BindOptions));
 }

@@ -51,12 +51,14 @@ export function closeGracefully(socket: net.Socket, options: { timeout?: number 
         socket.destroy(); // never leave the promise, or the socket, hanging
       }
     }, timeout);
+    // A reset by the peer is an outcome here, not an unhandled 'error'.
+    const ignore = (): void => {};
+    socket.on('error', ignore);
     socket.once('close', (hadError) => {
       clearTimeout(timer);
+      socket.off('error', ignore);
       resolve(hadError && outcome === 'graceful' ? 'reset' : outcome);
     });
-    // A reset by the peer is an outcome here, not an unhandled 'error'.
-    socket.on('error', () => {});
     socket.resume(); // drain: unread data would turn our close into RST
     // Once both FINs are through, Node destroys the socket itself (autoDestroy).
     socket.end();

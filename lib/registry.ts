@@ -9,8 +9,16 @@ import { fdOf } from './target';
 const live = new Set<WeakRef<net.Socket>>();
 let started = false;
 
+function add(socket: net.Socket): void {
+  const ref = new WeakRef(socket);
+  live.add(ref);
+  // Forget it as soon as it closes, census or not, so the set never grows
+  // with the sockets a long-running process has closed.
+  socket.once('close', () => live.delete(ref));
+}
+
 function remember({ socket }: { socket: net.Socket }): void {
-  live.add(new WeakRef(socket));
+  add(socket);
 }
 
 /** Starts tracking sockets created from now on (idempotent). */
@@ -23,7 +31,7 @@ export function startTracking(): void {
 
 /** Adds a socket sockctl itself created or was handed. */
 export function track(socket: net.Socket): void {
-  if (started) live.add(new WeakRef(socket));
+  if (started) add(socket);
 }
 
 /** Live tracked sockets by descriptor; drops the dead and the destroyed. */
@@ -42,4 +50,9 @@ export function socketsByFd(): Map<number, net.Socket> {
     }
   }
   return byFd;
+}
+
+/** How many sockets are tracked right now (for tests). */
+export function trackedCount(): number {
+  return live.size;
 }

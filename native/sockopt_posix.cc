@@ -123,7 +123,7 @@ int64_t OpenBound(const BindRequest& req, const char** syscall) {
   int rc = 0;
   *syscall = "fcntl";
   if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) rc = Fail();
-  *syscall = "setsockopt";
+  if (rc == 0) *syscall = "setsockopt";
   if (rc == 0 && req.reuse_address)
     rc = SetInt(fd, SOL_SOCKET, SO_REUSEADDR, 1);
   if (rc == 0 && req.reuse_port) rc = SetInt(fd, SOL_SOCKET, SO_REUSEPORT, 1);

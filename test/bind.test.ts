@@ -1,6 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   bindDgram,
@@ -138,6 +142,9 @@ describe('listen()', () => {
     const server = await listening();
     await expect(listen(server, {})).rejects.toMatchObject({ code: 'ERR_SERVER_ALREADY_LISTEN' });
     await expect(listen({} as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+    await expect(listen(net.createServer(), { host: '127.0.0.1', backlog: '5' as never })).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARG_TYPE',
+    });
   });
 });
 
@@ -227,5 +234,35 @@ describe('bindDgram()', () => {
     if (windows) await new Promise<void>((resolve) => t.close(resolve));
     expect(openFdCount()).toBe(before);
     await expect(bindDgram({} as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+  });
+});
+
+describe.runIf(features.bindHelpers && process.platform === 'linux')('in a cluster worker', () => {
+  it('listen() refuses up front and leaks nothing; bindDgram() binds in the worker', () => {
+    const script = `
+      const cluster = require('node:cluster');
+      const dgram = require('node:dgram');
+      const fs = require('node:fs');
+      const net = require('node:net');
+      const sockctl = require(${JSON.stringify(path.join(__dirname, '..'))});
+      if (cluster.isPrimary) {
+        cluster.fork().on('message', (m) => { console.log(JSON.stringify(m)); process.exit(0); });
+      } else {
+        const count = () => fs.readdirSync('/proc/self/fd').length;
+        (async () => {
+          const before = count();
+          const code = await sockctl.listen(net.createServer(), { host: '127.0.0.1', reusePort: true }).then(() => 'ok', (e) => e.code);
+          const leaked = count() - before;
+          const u = dgram.createSocket('udp4');
+          await sockctl.bindDgram(u, { address: '127.0.0.1', reusePort: true });
+          process.send({ code, leaked, dgramReusePort: sockctl.getReusePort(u) });
+        })();
+      }`;
+    // cluster.fork() re-runs the main script, so it must be a file.
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sockctl-')), 'cluster.js');
+    fs.writeFileSync(file, script);
+    onCleanup(() => fs.rmSync(path.dirname(file), { recursive: true, force: true }));
+    const out = execFileSync(process.execPath, [file], { encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual({ code: 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', leaked: 0, dgramReusePort: true });
   });
 });
