@@ -49,25 +49,6 @@ int GetBytes(fd_t fd, int level, int name, void* data, size_t* len) {
   return 0;
 }
 
-int SetInt(fd_t fd, int level, int name, int value) {
-  return SetBytes(fd, level, name, &value, sizeof value);
-}
-
-int GetInt(fd_t fd, int level, int name, int* value) {
-  // Some options (IP_MULTICAST_TTL, IP_TOS on BSD) may answer with a single
-  // byte; read it as such instead of as the low byte of a garbage int.
-  unsigned char bytes[sizeof(int)] = {};
-  size_t len = sizeof bytes;
-  int rc = GetBytes(fd, level, name, bytes, &len);
-  if (rc != 0) return rc;
-  if (len == 1) {
-    *value = bytes[0];
-  } else {
-    std::memcpy(value, bytes, sizeof(int));
-  }
-  return 0;
-}
-
 int SetLinger(fd_t fd, bool enabled, int seconds) {
   struct linger l = {};
   l.l_onoff = enabled ? 1 : 0;

@@ -128,25 +128,6 @@ int GetBytes(fd_t fd, int level, int name, void* data, size_t* len) {
   return 0;
 }
 
-int SetInt(fd_t fd, int level, int name, int value) {
-  return SetBytes(fd, level, name, &value, sizeof value);
-}
-
-int GetInt(fd_t fd, int level, int name, int* value) {
-  // Winsock answers some BOOL options (TCP_NODELAY, for one) with a single
-  // byte: read it as such, not as the low byte of a garbage int.
-  unsigned char bytes[sizeof(int)] = {};
-  size_t len = sizeof bytes;
-  int rc = GetBytes(fd, level, name, bytes, &len);
-  if (rc != 0) return rc;
-  if (len == 1) {
-    *value = bytes[0];
-  } else {
-    std::memcpy(value, bytes, sizeof(int));
-  }
-  return 0;
-}
-
 // Winsock's struct linger holds u_shorts: at most 65535 seconds.
 int SetLinger(fd_t fd, bool enabled, int seconds) {
   if (seconds < 0 || seconds > 0xffff) return kUvEINVAL;

@@ -18,7 +18,7 @@ const aliases = { mac: 'darwin', win: 'win32' };
 function sources(os) {
   const list = perOs[aliases[os] || os];
   if (!list) throw new Error(`sockctl: no native sources for OS '${os}'`);
-  return ['native/addon.cc', ...list];
+  return ['native/addon.cc', 'native/sockopt_common.cc', ...list];
 }
 
 module.exports = sources;
