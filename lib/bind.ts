@@ -211,7 +211,8 @@ export async function listen(server: net.Server, options: ListenOptions = {}): P
     address,
     port,
     reusePort: options.reusePort,
-    reuseAddress: options.reuseAddress ?? process.platform !== 'win32',
+    // As Node's own listen() does on Unix (this path never runs on Windows).
+    reuseAddress: options.reuseAddress ?? true,
     ipv6Only: options.ipv6Only,
   });
   return adopt(server, fd, 'listening', () => server.listen({ fd, backlog }));

@@ -86,6 +86,16 @@ function owner(socket: net.Socket | undefined): net.Server | undefined {
   return server instanceof net.Server ? server : undefined;
 }
 
+/** Listening servers by descriptor, known through the sockets they accepted. */
+function listenersOf(sockets: Map<number, net.Socket>): Map<number, net.Server> {
+  const servers = new Map<number, net.Server>();
+  for (const socket of sockets.values()) {
+    const server = owner(socket);
+    if (server?.listening) servers.set(fdOf(server), server);
+  }
+  return servers;
+}
+
 function fromKernel(states: readonly TcpState[], withInfo: boolean): SocketEntry[] {
   let mask = 0;
   for (const s of states) for (const n of tcpStateNumbers(numbering, s)) mask |= 1 << n;
@@ -96,12 +106,7 @@ function fromKernel(states: readonly TcpState[], withInfo: boolean): SocketEntry
   const stride = RECORD_BYTES + (withInfo ? TCP_INFO_SLOTS * 8 : 0);
   const slots = withInfo ? new Float64Array(buf.buffer, buf.byteOffset, buf.length / 8) : undefined;
   const sockets = socketsByFd();
-  // Listeners are known through the sockets they accepted.
-  const servers = new Map<number, net.Server>();
-  for (const socket of sockets.values()) {
-    const server = owner(socket);
-    if (server?.listening) servers.set(fdOf(server), server);
-  }
+  const servers = listenersOf(sockets);
   const entries: SocketEntry[] = [];
   for (let off = 0; off + stride <= buf.length; off += stride) {
     const fd = buf.readInt32LE(off);
@@ -131,7 +136,6 @@ function fromKernel(states: readonly TcpState[], withInfo: boolean): SocketEntry
  */
 export function fromTracked(states: readonly TcpState[], withInfo: boolean): SocketEntry[] {
   const entries: SocketEntry[] = [];
-  const servers = new Map<number, net.Server>();
   const add = (fd: number, target: net.Socket | net.Server, ends: Omit<SocketEntry, 'fd' | 'state'>): void => {
     let info: TcpInfo;
     try {
@@ -143,20 +147,18 @@ export function fromTracked(states: readonly TcpState[], withInfo: boolean): Soc
       entries.push({ fd, state: info.state, ...ends, tcpInfo: withInfo ? info : undefined });
     }
   };
-  for (const [fd, socket] of socketsByFd()) {
-    const server = owner(socket);
-    if (server?.listening) servers.set(fdOf(server), server);
+  const sockets = socketsByFd();
+  for (const [fd, socket] of sockets) {
     add(fd, socket, {
       localAddress: socket.localAddress ?? '',
       localPort: socket.localPort ?? 0,
       remoteAddress: socket.remoteAddress ?? '',
       remotePort: socket.remotePort ?? 0,
       socket,
-      server,
+      server: owner(socket),
     });
   }
-  // Listeners are known through the sockets they accepted, as in the kernel census.
-  for (const [fd, server] of servers) {
+  for (const [fd, server] of listenersOf(sockets)) {
     const { address, family, port } = server.address() as net.AddressInfo;
     add(fd, server, {
       localAddress: address,
