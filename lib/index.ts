@@ -15,6 +15,18 @@ export {
   setsockopt,
   type Linger,
 } from './options';
+export { apply, getOption, setOption, type ApplyError, type ApplyResult, type TooLateError } from './socket-options';
+export {
+  OPTIONS as optionTable,
+  OPTION_NAMES as optionNames,
+  type OptionInput,
+  type OptionName,
+  type OptionRow,
+  type OptionValues,
+  type OsOption,
+  type Phase,
+  type Policy,
+} from './option-table';
 export { getTcpInfo, type CongestionState, type TcpInfo, type TcpOptions } from './tcp-info';
 export { TCP_STATES, tcpStateName, type StateNumbering, type TcpState } from './tcp-state';
 export {

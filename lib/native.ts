@@ -26,8 +26,20 @@ export interface Native {
     reuseAddress: number,
     reusePort: number,
     ipv6Only: number,
-    address: string,
+    /** null: leave the socket unbound. */
+    address: string | null,
   ): [number, string];
+  /**
+   * Sets ops[0 .. count) on fd in one call (native/sockopt.h, struct Op).
+   * Returns the index of the op that failed, or count; scratch[i] is op i's
+   * result: 0, a negative error, or 1 (its phase had passed; not set).
+   */
+  apply(fd: number, count: number): number;
+  /** Reads the option ops[0] names: scratch[0] (and [1]) or, for a name, its length and the bytes in text. */
+  getOp(fd: number): number;
+  /** Shared with the native side: ops in, names in and out. */
+  ops: Int32Array;
+  text: Uint8Array;
   close(fd: number): number;
   /**
    * Windows: the SOCKET of this process with these endpoints (remoteAddress
@@ -54,7 +66,7 @@ export interface Native {
 }
 
 /** The native interface this file describes; native/addon.cc says which it has. */
-const INTERFACE_VERSION = 2;
+const INTERFACE_VERSION = 3;
 
 // dist/ and lib/ both sit one level below the package root.
 export const native: Native = nodeGypBuild(path.join(__dirname, '..')) as Native;

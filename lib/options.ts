@@ -1,86 +1,29 @@
-// SO_LINGER, SO_REUSEADDR, SO_REUSEPORT and the raw getsockopt/setsockopt.
-import { featureUnavailable, invalidArgType, outOfRange, systemError } from './errors';
+// The first named options (SO_LINGER, SO_REUSEADDR, SO_REUSEPORT), now rows
+// of the option table, and the raw getsockopt/setsockopt.
+import { invalidArgType, outOfRange, systemError } from './errors';
+import type { Linger } from './option-table';
+import { getOption, setNamed } from './socket-options';
 import { native } from './native';
 import { fdOf, type Target } from './target';
 
 export const constants: Readonly<Record<string, number>> = Object.freeze({ ...native.constants });
 
-/** What this platform and build support, computed once at load. */
-export const features = Object.freeze({
-  linger: true,
-  reuseAddress: true,
-  reusePort: constants.SO_REUSEPORT !== undefined,
-  // Windows: SIO_TCP_INFO, or the state alone from the TCP table where that
-  // ioctl is missing.
-  tcpInfo:
-    constants.TCP_INFO !== undefined || constants.TCP_CONNECTION_INFO !== undefined || process.platform === 'win32',
-  /**
-   * listen(), connect() and bindDgram() can set options before bind
-   * (reusePort, reuseAddress, ipv6Only) by handing Node a socket sockctl
-   * bound. False on Windows, where Node cannot adopt a SOCKET: there they
-   * take only what Node's own listen/connect/bind do, and refuse the rest
-   * with ERR_FEATURE_UNAVAILABLE_ON_PLATFORM.
-   */
-  bindHelpers: process.platform !== 'win32',
-});
-
-export interface Linger {
-  enabled: boolean;
-  /** How long close() may wait for unsent data to be acknowledged. */
-  seconds: number;
-}
-
-/**
- * The largest linger each OS stores faithfully: Linux keeps seconds × HZ in
- * a long (32-bit kernels cap it near 2^31 / 1000 s), XNU keeps it ×100 in a
- * short, Winsock in a u_short.
- */
-export const MAX_LINGER_SECONDS =
-  process.platform === 'darwin'
-    ? 327
-    : process.platform === 'win32'
-      ? 65535
-      : process.arch === 'arm' || process.arch === 'ia32'
-        ? 2147483
-        : 2147483647;
-
-const scratch = native.scratch;
-
 function check(rc: number, syscall: 'getsockopt' | 'setsockopt', option: string): void {
   if (rc < 0) throw systemError(rc, syscall, option);
 }
 
-function toLinger(linger: unknown): Linger {
-  if (linger === false) return { enabled: false, seconds: 0 };
-  if (typeof linger === 'number') return { enabled: true, seconds: linger };
-  if (
-    typeof linger === 'object' &&
-    linger !== null &&
-    typeof (linger as Linger).enabled === 'boolean' &&
-    typeof (linger as Linger).seconds === 'number'
-  ) {
-    return linger as Linger;
-  }
-  throw invalidArgType(
-    'linger',
-    'a number of seconds, false, or an object { enabled: boolean, seconds: number }',
-    linger,
-  );
-}
+export { features, MAX_LINGER_SECONDS } from './socket-options';
+export type { Linger } from './option-table';
 
 /**
- * Sets SO_LINGER. `linger` is `{ enabled, seconds }`, a number of seconds
- * (enabled), or `false` (disabled). `{ enabled: true, seconds: 0 }` makes
- * close() send RST. On Linux a linger above 0 makes close() block the
- * calling thread — in Node, the whole event loop — for up to that long.
+ * Sets SO_LINGER: setOption(target, 'linger', linger). `linger` is
+ * `{ enabled, seconds }`, a number of seconds (enabled), or `false`
+ * (disabled). `{ enabled: true, seconds: 0 }` makes close() send RST. On
+ * Linux a linger above 0 makes close() block the calling thread — in Node,
+ * the whole event loop — for up to that long.
  */
 export function setLinger(target: Target, linger: Linger | number | false): void {
-  const fd = fdOf(target);
-  const { enabled, seconds } = toLinger(linger);
-  if (!Number.isInteger(seconds) || seconds < 0 || seconds > MAX_LINGER_SECONDS) {
-    throw outOfRange('linger.seconds', `an integer >= 0 and <= ${MAX_LINGER_SECONDS}`, seconds);
-  }
-  check(native.setLinger(fd, enabled ? 1 : 0, seconds), 'setsockopt', 'SO_LINGER');
+  setNamed(target, 'linger', linger, 'linger');
 }
 
 /**
@@ -88,31 +31,7 @@ export function setLinger(target: Target, linger: Linger | number | false): void
  * ignores the linger time then, and keeps whatever was set before.
  */
 export function getLinger(target: Target): Linger {
-  const fd = fdOf(target);
-  check(native.getLinger(fd), 'getsockopt', 'SO_LINGER');
-  const enabled = scratch[0] !== 0;
-  return { enabled, seconds: enabled ? scratch[1] : 0 };
-}
-
-function validateBoolean(value: unknown, name: string): boolean {
-  if (typeof value !== 'boolean') throw invalidArgType(name, 'of type boolean', value);
-  return value;
-}
-
-function setFlag(target: Target, option: 'SO_REUSEADDR' | 'SO_REUSEPORT', value: unknown): void {
-  const fd = fdOf(target);
-  const on = validateBoolean(value, 'value');
-  const name = constants[option];
-  if (name === undefined) throw featureUnavailable(option);
-  check(native.setInt(fd, constants.SOL_SOCKET, name, on ? 1 : 0), 'setsockopt', option);
-}
-
-function getFlag(target: Target, option: 'SO_REUSEADDR' | 'SO_REUSEPORT'): boolean {
-  const fd = fdOf(target);
-  const name = constants[option];
-  if (name === undefined) throw featureUnavailable(option);
-  check(native.getInt(fd, constants.SOL_SOCKET, name), 'getsockopt', option);
-  return scratch[0] !== 0;
+  return getOption(target, 'linger');
 }
 
 /**
@@ -121,10 +40,10 @@ function getFlag(target: Target, option: 'SO_REUSEADDR' | 'SO_REUSEPORT'): boole
  * openBoundSocket). libuv already sets it on every TCP listener on Unix.
  */
 export function setReuseAddress(target: Target, value: boolean): void {
-  setFlag(target, 'SO_REUSEADDR', value);
+  setNamed(target, 'reuseAddress', value, 'value');
 }
 export function getReuseAddress(target: Target): boolean {
-  return getFlag(target, 'SO_REUSEADDR');
+  return getOption(target, 'reuseAddress');
 }
 
 /**
@@ -133,10 +52,10 @@ export function getReuseAddress(target: Target): boolean {
  * must set it before bind (see listen / openBoundSocket).
  */
 export function setReusePort(target: Target, value: boolean): void {
-  setFlag(target, 'SO_REUSEPORT', value);
+  setNamed(target, 'reusePort', value, 'value');
 }
 export function getReusePort(target: Target): boolean {
-  return getFlag(target, 'SO_REUSEPORT');
+  return getOption(target, 'reusePort');
 }
 
 function validateOptionNumber(value: unknown, name: string): number {

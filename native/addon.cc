@@ -3,6 +3,7 @@
 // integers and bytes between JS and sockopt.h, and trusts nothing it gets.
 #include <napi.h>
 
+#include <cstddef>
 #include <string>
 
 #include "sockopt.h"
@@ -57,12 +58,28 @@ constexpr size_t kScratchSlots = 64;
 
 // Bumped whenever the functions below change their arguments or results;
 // lib/native.ts refuses a binary built for another version.
-constexpr int kInterfaceVersion = 2;
+constexpr int kInterfaceVersion = 3;
+
+// Named options travel the same way in: JS writes up to kMaxOps ops into
+// `ops` and their strings into `text`, both exported, and calls
+// apply(fd, count) once.
+constexpr size_t kMaxOps = 64;
+constexpr size_t kTextBytes = 1024;
+
+struct Shared {
+  double scratch[kScratchSlots];
+  sockctl::Op ops[kMaxOps];
+  char text[kTextBytes];
+};
 static_assert(kScratchSlots >= sockctl::kTcpInfoFieldCount,
               "room for TCP info");
+static_assert(kScratchSlots >= kMaxOps, "a result slot per op");
 
+Shared* SharedOf(const Napi::CallbackInfo& info) {
+  return static_cast<Shared*>(info.Data());
+}
 double* Scratch(const Napi::CallbackInfo& info) {
-  return static_cast<double*>(info.Data());
+  return SharedOf(info)->scratch;
 }
 
 Napi::Uint8Array Bytes(const Napi::CallbackInfo& info, size_t i) {
@@ -160,8 +177,37 @@ Napi::Value TcpInfo(const Napi::CallbackInfo& info) {
   return Result(info, sockctl::GetTcpInfo(fd, Scratch(info)));
 }
 
+// apply(fd, count) -> index of the op that failed, or count; scratch[i] =
+// op i's result (0, -errno, or 1: its phase has passed)
+Napi::Value Apply(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const fd_t fd = a.Fd();
+  const uint32_t count = a.Uint(1);
+  if (!a.ok()) return {};
+  Shared* shared = SharedOf(info);
+  if (count > kMaxOps) {
+    Napi::RangeError::New(info.Env(), "sockctl native: too many ops")
+        .ThrowAsJavaScriptException();
+    return {};
+  }
+  return Result(info, static_cast<double>(sockctl::ApplyOps(
+                          fd, shared->ops, count, shared->text,
+                          sizeof shared->text, shared->scratch)));
+}
+
+// getOp(fd) -> 0 | -errno: reads the option ops[0] names; scratch[0..1] =
+// the value (a name: its length, the bytes in text)
+Napi::Value GetOp(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const fd_t fd = a.Fd();
+  if (!a.ok()) return {};
+  Shared* shared = SharedOf(info);
+  return Result(info, sockctl::GetOp(fd, shared->ops[0], shared->text,
+                                     sizeof shared->text, shared->scratch));
+}
+
 // openBound(udp, ipv6, scopeId, port, reuseAddr, reusePort, ipv6Only,
-//           address) -> [fd, ""] | [-errno, failed syscall]
+//           address | null) -> [fd, ""] | [-errno, failed syscall]
 Napi::Value OpenBound(const Napi::CallbackInfo& info) {
   Args a(info);
   sockctl::BindRequest req = {};
@@ -173,13 +219,14 @@ Napi::Value OpenBound(const Napi::CallbackInfo& info) {
   req.reuse_port = a.Int(5) != 0;
   req.ipv6_only = a.Int(6);
   if (!a.ok()) return {};
-  if (!info[7].IsString()) {
+  if (!info[7].IsString() && !info[7].IsNull()) {
     Napi::TypeError::New(info.Env(), "sockctl native: expected an address")
         .ThrowAsJavaScriptException();
     return {};
   }
-  std::string address = info[7].As<Napi::String>().Utf8Value();
-  req.address = address.c_str();
+  std::string address =
+      info[7].IsNull() ? "" : info[7].As<Napi::String>().Utf8Value();
+  req.address = info[7].IsNull() ? nullptr : address.c_str();
   const char* syscall = "";
   int64_t rc = sockctl::OpenBound(req, &syscall);
   Napi::Array result = Napi::Array::New(info.Env(), 2);
@@ -232,24 +279,31 @@ Napi::Value Close(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  // The scratch array lives as long as this module instance (one per
+  // The shared memory lives as long as this module instance (one per
   // worker): the instance data holds a reference until the env goes away.
-  Napi::ArrayBuffer buffer =
-      Napi::ArrayBuffer::New(env, kScratchSlots * sizeof(double));
+  Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, sizeof(Shared));
   env.SetInstanceData(
       new Napi::Reference<Napi::ArrayBuffer>(Napi::Persistent(buffer)));
-  double* scratch = static_cast<double*>(buffer.Data());
-  exports["scratch"] = Napi::Float64Array::New(env, kScratchSlots, buffer, 0);
+  Shared* shared = static_cast<Shared*>(buffer.Data());
+  void* data = shared;
+  exports["scratch"] = Napi::Float64Array::New(env, kScratchSlots, buffer,
+                                               offsetof(Shared, scratch));
+  exports["ops"] = Napi::Int32Array::New(
+      env, kMaxOps * sizeof(sockctl::Op) / sizeof(int32_t), buffer,
+      offsetof(Shared, ops));
+  exports["text"] =
+      Napi::Uint8Array::New(env, kTextBytes, buffer, offsetof(Shared, text));
   exports["interfaceVersion"] = Napi::Number::New(env, kInterfaceVersion);
 
   exports["setInt"] = Napi::Function::New(env, SetInt, "setInt");
-  exports["getInt"] = Napi::Function::New(env, GetInt, "getInt", scratch);
+  exports["getInt"] = Napi::Function::New(env, GetInt, "getInt", data);
   exports["setBytes"] = Napi::Function::New(env, SetBytes, "setBytes");
   exports["getBytes"] = Napi::Function::New(env, GetBytes, "getBytes");
   exports["setLinger"] = Napi::Function::New(env, SetLinger, "setLinger");
-  exports["getLinger"] =
-      Napi::Function::New(env, GetLinger, "getLinger", scratch);
-  exports["tcpInfo"] = Napi::Function::New(env, TcpInfo, "tcpInfo", scratch);
+  exports["getLinger"] = Napi::Function::New(env, GetLinger, "getLinger", data);
+  exports["tcpInfo"] = Napi::Function::New(env, TcpInfo, "tcpInfo", data);
+  exports["apply"] = Napi::Function::New(env, Apply, "apply", data);
+  exports["getOp"] = Napi::Function::New(env, GetOp, "getOp", data);
   exports["openBound"] = Napi::Function::New(env, OpenBound, "openBound");
   exports["close"] = Napi::Function::New(env, Close, "close");
   exports["findSocket"] = Napi::Function::New(env, FindSocket, "findSocket");

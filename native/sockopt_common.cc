@@ -26,3 +26,159 @@ int GetInt(fd_t fd, int level, int name, int* value) {
 }
 
 }  // namespace sockctl
+
+namespace sockctl {
+
+namespace {
+
+bool InTime(int phase, int stage) {
+  switch (phase) {
+    case kBeforeBind:
+      return stage == kUnbound;
+    case kBeforeConnect:
+      return stage == kUnbound || stage == kBound;
+    case kOnListener:
+      return stage != kConnected;
+    default:
+      return true;
+  }
+}
+
+// The text an op names, or nullptr when it does not fit the shared bytes.
+const char* TextOf(const Op& op, const char* text, size_t text_size) {
+  if (op.value < 0 || op.extra < 0 ||
+      static_cast<size_t>(op.value) + static_cast<size_t>(op.extra) > text_size)
+    return nullptr;
+  return text + op.value;
+}
+
+// The socket's stage and family, asked once per batch and only when an op
+// needs them.
+class Lazy {
+ public:
+  explicit Lazy(fd_t fd) : fd_(fd) {}
+  int Get(int* family, int* stage) {
+    if (!asked_) {
+      rc_ = DescribeSocket(fd_, &family_, &stage_);
+      asked_ = true;
+    }
+    *family = family_;
+    *stage = stage_;
+    return rc_;
+  }
+
+ private:
+  fd_t fd_;
+  bool asked_ = false;
+  int rc_ = 0, family_ = 0, stage_ = 0;
+};
+
+int Level(const Op& op, int family) {
+  return op.level6 >= 0 && family == 6 ? op.level6 : op.level;
+}
+int Name(const Op& op, int family) {
+  return op.level6 >= 0 && family == 6 ? op.name6 : op.name;
+}
+
+int SetOp(fd_t fd, const Op& op, int family, const char* text,
+          size_t text_size) {
+  const int level = Level(op, family), name = Name(op, family);
+  switch (op.kind) {
+    case kOpInt:
+      return SetInt(fd, level, name, op.value);
+    case kOpLinger:
+      return SetLinger(fd, op.value != 0, op.extra);
+    case kOpText: {
+      const char* s = TextOf(op, text, text_size);
+      if (s == nullptr) return kErrInvalid;
+      return SetBytes(fd, level, name, s, static_cast<size_t>(op.extra));
+    }
+    case kOpInterface: {
+      const char* s = TextOf(op, text, text_size);
+      if (s == nullptr) return kErrInvalid;
+      char name_z[64] = {};
+      if (static_cast<size_t>(op.extra) >= sizeof name_z) return kErrInvalid;
+      std::memcpy(name_z, s, static_cast<size_t>(op.extra));
+      unsigned index = 0;  // "" unbinds
+      if (name_z[0] != '\0') {
+        int rc = InterfaceIndex(name_z, &index);
+        if (rc != 0) return rc;
+      }
+      return SetInt(fd, level, name, static_cast<int>(index));
+    }
+    case kOpKeepAliveVals:
+      return SetKeepAliveVals(fd, op.value, op.extra);
+    default:
+      return kErrInvalid;
+  }
+}
+
+}  // namespace
+
+size_t ApplyOps(fd_t fd, const Op* ops, size_t count, const char* text,
+                size_t text_size, double* results) {
+  Lazy state(fd);
+  for (size_t i = 0; i < count; i++) {
+    const Op& op = ops[i];
+    int family = 0, stage = 0, rc = 0;
+    if (op.phase != kAnyTime || op.level6 >= 0) rc = state.Get(&family, &stage);
+    if (rc == 0 && !InTime(op.phase, stage)) {
+      results[i] = kTooLate;
+      continue;
+    }
+    if (rc == 0) rc = SetOp(fd, op, family, text, text_size);
+    results[i] = rc;
+    if (rc != 0) return i;
+  }
+  return count;
+}
+
+int GetOp(fd_t fd, const Op& op, char* text, size_t text_size, double* out) {
+  int family = 0, stage = 0;
+  if (op.level6 >= 0) {
+    int rc = DescribeSocket(fd, &family, &stage);
+    if (rc != 0) return rc;
+  }
+  const int level = Level(op, family), name = Name(op, family);
+  switch (op.kind) {
+    case kOpInt: {
+      int value = 0;
+      int rc = GetInt(fd, level, name, &value);
+      if (rc == 0) out[0] = value;
+      return rc;
+    }
+    case kOpLinger: {
+      bool enabled = false;
+      int seconds = 0;
+      int rc = GetLinger(fd, &enabled, &seconds);
+      if (rc == 0) {
+        out[0] = enabled ? 1 : 0;
+        out[1] = seconds;
+      }
+      return rc;
+    }
+    case kOpText: {
+      size_t len = text_size;
+      int rc = GetBytes(fd, level, name, text, &len);
+      if (rc == 0)
+        out[0] = static_cast<double>(len < text_size ? len : text_size);
+      return rc;
+    }
+    case kOpInterface: {
+      int index = 0;
+      int rc = GetInt(fd, level, name, &index);
+      if (rc != 0) return rc;
+      if (index == 0) {
+        out[0] = 0;
+        return 0;
+      }
+      rc = InterfaceName(static_cast<unsigned>(index), text, text_size);
+      if (rc == 0) out[0] = static_cast<double>(std::strlen(text));
+      return rc;
+    }
+    default:  // kOpKeepAliveVals cannot be read back
+      return kErrInvalid;
+  }
+}
+
+}  // namespace sockctl

@@ -1,6 +1,7 @@
 // Linux, macOS and the BSDs: thin calls to getsockopt/setsockopt.
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -74,8 +75,10 @@ int Close(fd_t fd) {
 
 int64_t OpenBound(const BindRequest& req, const char** syscall) {
   sockaddr_storage ss = {};
-  socklen_t sslen;
-  if (req.ipv6) {
+  socklen_t sslen = 0;
+  if (req.address == nullptr) {
+    // An unbound socket: nothing to parse.
+  } else if (req.ipv6) {
     auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
     a->sin6_family = AF_INET6;
     a->sin6_port = htons(static_cast<uint16_t>(req.port));
@@ -110,7 +113,7 @@ int64_t OpenBound(const BindRequest& req, const char** syscall) {
   if (rc == 0 && req.reuse_port) rc = SetInt(fd, SOL_SOCKET, SO_REUSEPORT, 1);
   if (rc == 0 && req.ipv6 && req.ipv6_only >= 0)
     rc = SetInt(fd, IPPROTO_IPV6, IPV6_V6ONLY, req.ipv6_only);
-  if (rc == 0) {
+  if (rc == 0 && req.address != nullptr) {
     *syscall = "bind";
     if (bind(fd, reinterpret_cast<sockaddr*>(&ss), sslen) != 0) rc = Fail();
   }
@@ -122,6 +125,49 @@ int64_t OpenBound(const BindRequest& req, const char** syscall) {
   *syscall = "";
   return fd;
 }
+
+const int kErrInvalid = -EINVAL;
+
+int DescribeSocket(fd_t fd, int* family, int* stage) {
+  const int s = static_cast<int>(fd);
+  sockaddr_storage ss = {};
+  socklen_t len = sizeof ss;
+  if (getsockname(s, reinterpret_cast<sockaddr*>(&ss), &len) != 0)
+    return Fail();
+  *family = ss.ss_family == AF_INET ? 4 : ss.ss_family == AF_INET6 ? 6 : 0;
+  int port = 0;
+  if (ss.ss_family == AF_INET)
+    port = reinterpret_cast<sockaddr_in*>(&ss)->sin_port;
+  else if (ss.ss_family == AF_INET6)
+    port = reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port;
+  int listening = 0;
+  int rc = GetInt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening);
+  if (rc != 0) return rc;
+  sockaddr_storage peer = {};
+  len = sizeof peer;
+  // A connect(2) still in flight reads as bound: the kernel names no peer
+  // before the handshake ends.
+  if (getpeername(s, reinterpret_cast<sockaddr*>(&peer), &len) == 0)
+    *stage = kConnected;
+  else if (listening)
+    *stage = kListening;
+  else
+    *stage = port != 0 ? kBound : kUnbound;
+  return 0;
+}
+
+int InterfaceIndex(const char* name, unsigned* index) {
+  *index = if_nametoindex(name);
+  return *index != 0 ? 0 : -ENODEV;
+}
+
+int InterfaceName(unsigned index, char* name, size_t size) {
+  if (size < IF_NAMESIZE) return -EINVAL;
+  return if_indextoname(index, name) != nullptr ? 0 : Fail();
+}
+
+// Windows' ioctl only.
+int SetKeepAliveVals(fd_t, int, int) { return -ENOSYS; }
 
 // Node hands out the descriptor itself here; there is nothing to search.
 int64_t FindSocket(const SocketQuery&) { return -ENOSYS; }

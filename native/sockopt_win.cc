@@ -10,6 +10,8 @@
 #include <ws2tcpip.h>
 // after winsock2.h, or windows.h pulls in the old winsock.h
 #include <windows.h>
+// needs winsock2.h first
+#include <mstcpip.h>
 
 #include <cstring>
 
@@ -148,6 +150,58 @@ int GetLinger(fd_t fd, bool* enabled, int* seconds) {
   return 0;
 }
 
+const int kErrInvalid = kUvEINVAL;
+
+int DescribeSocket(fd_t fd, int* family, int* stage) {
+  WSAPROTOCOL_INFOW info = {};
+  int len = sizeof info;
+  if (getsockopt(Sock(fd), SOL_SOCKET, SO_PROTOCOL_INFOW,
+                 reinterpret_cast<char*>(&info), &len) != 0)
+    return SocketError(Sock(fd));
+  *family = info.iAddressFamily == AF_INET    ? 4
+            : info.iAddressFamily == AF_INET6 ? 6
+                                              : 0;
+  sockaddr_storage ss = {};
+  len = sizeof ss;
+  // Winsock answers WSAEINVAL for a socket that is not bound yet.
+  if (getsockname(Sock(fd), reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+    if (WSAGetLastError() != WSAEINVAL) return SocketError(Sock(fd));
+    *stage = kUnbound;
+    return 0;
+  }
+  BOOL listening = FALSE;
+  len = sizeof listening;
+  if (getsockopt(Sock(fd), SOL_SOCKET, SO_ACCEPTCONN,
+                 reinterpret_cast<char*>(&listening), &len) != 0)
+    return SocketError(Sock(fd));
+  sockaddr_storage peer = {};
+  len = sizeof peer;
+  if (getpeername(Sock(fd), reinterpret_cast<sockaddr*>(&peer), &len) == 0)
+    *stage = kConnected;
+  else
+    *stage = listening ? kListening : kBound;
+  return 0;
+}
+
+// Windows has no option that binds a TCP socket to an interface by name.
+int InterfaceIndex(const char*, unsigned*) { return kUvENOTSUP; }
+int InterfaceName(unsigned, char*, size_t) { return kUvENOTSUP; }
+
+// The one keepalive control of Windows before build 1709 (TCP_KEEPIDLE and
+// TCP_KEEPINTVL came then): both times at once, in ms, and it turns
+// keepalive on. It cannot be read back.
+int SetKeepAliveVals(fd_t fd, int idle_ms, int interval_ms) {
+  tcp_keepalive vals = {};
+  vals.onoff = 1;
+  vals.keepalivetime = static_cast<ULONG>(idle_ms);
+  vals.keepaliveinterval = static_cast<ULONG>(interval_ms);
+  DWORD returned = 0;
+  if (WSAIoctl(Sock(fd), SIO_KEEPALIVE_VALS, &vals, sizeof vals, nullptr, 0,
+               &returned, nullptr, nullptr) != 0)
+    return SocketError(Sock(fd));
+  return 0;
+}
+
 int Close(fd_t fd) {
   if (closesocket(Sock(fd)) != 0) return SocketError(Sock(fd));
   return 0;
@@ -156,7 +210,8 @@ int Close(fd_t fd) {
 int64_t OpenBound(const BindRequest& req, const char** syscall) {
   sockaddr_storage ss;
   int sslen = 0;
-  if (!Endpoint(req.ipv6, req.address, req.port, &ss, &sslen)) {
+  if (req.address != nullptr &&
+      !Endpoint(req.ipv6, req.address, req.port, &ss, &sslen)) {
     *syscall = "inet_pton";
     return kUvEINVAL;
   }
@@ -181,7 +236,7 @@ int64_t OpenBound(const BindRequest& req, const char** syscall) {
   if (req.reuse_address) rc = SetInt(s, SOL_SOCKET, SO_REUSEADDR, 1);
   if (rc == 0 && req.ipv6 && req.ipv6_only >= 0)
     rc = SetInt(s, IPPROTO_IPV6, IPV6_V6ONLY, req.ipv6_only);
-  if (rc == 0) {
+  if (rc == 0 && req.address != nullptr) {
     *syscall = "bind";
     if (bind(s, reinterpret_cast<sockaddr*>(&ss), sslen) != 0)
       rc = SocketError(s);

@@ -1,0 +1,419 @@
+// Named options: setOption, getOption, apply and features, all read from the
+// option table. Values are validated here, in full, before any system call;
+// the native side gets plain ops (see native/sockopt.h, struct Op) and runs a
+// whole batch in one call.
+import { featureUnavailable, invalidArgType, invalidArgValue, outOfRange, systemError, uvErrno } from './errors';
+import { native } from './native';
+import {
+  OPTION_NAMES,
+  OPTIONS,
+  type Linger,
+  type OptionInput,
+  type OptionName,
+  type OptionRow,
+  type OptionValues,
+  type OsOption,
+  type Phase,
+  type Policy,
+} from './option-table';
+import { fdOf, type Target } from './target';
+
+const constants = native.constants;
+const { scratch, ops, text } = native;
+
+/**
+ * The largest linger each OS stores faithfully: Linux keeps seconds × HZ in
+ * a long (32-bit kernels cap it near 2^31 / 1000 s), XNU keeps it ×100 in a
+ * short, Winsock in a u_short.
+ */
+export const MAX_LINGER_SECONDS =
+  process.platform === 'darwin'
+    ? 327
+    : process.platform === 'win32'
+      ? 65535
+      : process.arch === 'arm' || process.arch === 'ia32'
+        ? 2147483
+        : 2147483647;
+
+// native/sockopt.h: OpKind, OpPhase, struct Op (8 int32 slots), kTooLate.
+const OP_INTS = 8;
+// A policy is at most one op per row.
+if (OPTION_NAMES.length > ops.length / OP_INTS) throw new Error('sockctl: the native ops array is too small');
+const KIND = { int: 0, linger: 1, text: 2, interface: 3, keepAliveVals: 4 } as const;
+const PHASE: Record<Phase, number> = { any: 0, bind: 1, connect: 2, listener: 3 };
+const TOO_LATE = 1;
+
+const platform = process.platform as 'linux' | 'darwin' | 'win32';
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+
+/** This OS's spelling of each option, when its build has the constants. */
+interface Resolved {
+  name: OptionName;
+  row: OptionRow;
+  os: OsOption;
+  level: number;
+  option: number;
+  level6: number;
+  option6: number;
+  kind: number;
+  scale: number;
+  min: number;
+  max: number;
+  /** Windows before 1709: written through SIO_KEEPALIVE_VALS only. */
+  keepAliveVals: boolean;
+}
+
+const resolved = new Map<OptionName, Resolved>();
+for (const name of OPTION_NAMES) {
+  const row: OptionRow = OPTIONS[name];
+  const os = row[platform];
+  if (os === undefined) continue;
+  const level = constants[os.level];
+  const option = constants[os.name];
+  const level6 = os.v6 ? constants[os.v6[0]] : -1;
+  const option6 = os.v6 ? constants[os.v6[1]] : 0;
+  if (level === undefined || option === undefined || level6 === undefined || option6 === undefined) continue;
+  resolved.set(name, {
+    name,
+    row,
+    os,
+    level,
+    option,
+    level6,
+    option6,
+    kind: KIND[os.kind ?? 'int'],
+    scale: os.scale ?? 1,
+    min: os.min ?? row.min ?? 0,
+    max: name === 'linger' ? MAX_LINGER_SECONDS : (os.max ?? row.max ?? 0),
+    keepAliveVals: false,
+  });
+}
+
+function label(r: Resolved): string {
+  return r.os.name;
+}
+
+// --- encoding -------------------------------------------------------------
+
+function writeOp(i: number, r: Resolved, kind: number, value: number, extra: number): void {
+  const at = i * OP_INTS;
+  ops[at] = kind;
+  ops[at + 1] = PHASE[r.row.phase];
+  ops[at + 2] = r.level;
+  ops[at + 3] = r.option;
+  ops[at + 4] = value;
+  ops[at + 5] = extra;
+  ops[at + 6] = r.level6;
+  ops[at + 7] = r.option6;
+}
+
+function toLinger(value: unknown, argName: string): Linger {
+  if (value === false) return { enabled: false, seconds: 0 };
+  if (typeof value === 'number') return { enabled: true, seconds: value };
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Linger).enabled === 'boolean' &&
+    typeof (value as Linger).seconds === 'number'
+  ) {
+    return value as Linger;
+  }
+  throw invalidArgType(
+    argName,
+    'a number of seconds, false, or an object { enabled: boolean, seconds: number }',
+    value,
+  );
+}
+
+/** A validated value, ready for the native op: [value, extra] or a string. */
+type Encoded = { kind: number; value: number; extra: number; text?: Uint8Array };
+
+function encode(r: Resolved, value: unknown, argName: string): Encoded {
+  switch (r.row.value) {
+    case 'boolean':
+      if (typeof value !== 'boolean') throw invalidArgType(argName, 'of type boolean', value);
+      return { kind: r.kind, value: value ? 1 : 0, extra: 0 };
+    case 'linger': {
+      const { enabled, seconds } = toLinger(value, argName);
+      if (!Number.isInteger(seconds) || seconds < 0 || seconds > r.max) {
+        throw outOfRange(`${argName}.seconds`, `an integer >= 0 and <= ${r.max}`, seconds);
+      }
+      return { kind: r.kind, value: enabled ? 1 : 0, extra: seconds };
+    }
+    case 'string': {
+      if (typeof value !== 'string') throw invalidArgType(argName, 'of type string', value);
+      const bytes = utf8.encode(value);
+      if (bytes.includes(0)) throw invalidArgValue(argName, 'must not contain null bytes', value);
+      const maxBytes = r.row.maxBytes ?? 0;
+      if (bytes.length > maxBytes) throw outOfRange(`${argName}.length`, `<= ${maxBytes} bytes`, bytes.length);
+      return { kind: r.kind, value: 0, extra: bytes.length, text: bytes };
+    }
+    default: {
+      if (typeof value !== 'number') throw invalidArgType(argName, 'of type number', value);
+      if (!Number.isInteger(value) || value < r.min || value > r.max) {
+        throw outOfRange(argName, `an integer >= ${r.min} and <= ${r.max}`, value);
+      }
+      if (value % r.scale !== 0) {
+        throw outOfRange(argName, `a multiple of ${r.scale} on this platform, which counts whole seconds`, value);
+      }
+      // An unsigned option (SO_MARK) travels as the int with the same bits.
+      return { kind: r.kind, value: (value / r.scale) | 0, extra: 0 };
+    }
+  }
+}
+
+// --- features -------------------------------------------------------------
+
+const unsupportedErrnos = new Set(
+  ['ENOPROTOOPT', 'ENOTSUP', 'EOPNOTSUPP', 'EPROTONOSUPPORT', 'EAFNOSUPPORT'].flatMap((code) => {
+    try {
+      return [uvErrno(code)];
+    } catch {
+      return [];
+    }
+  }),
+);
+
+/**
+ * Whether this kernel knows each option, asked once at load by reading it
+ * from a fresh socket of each family (a kernel without
+ * IP_BIND_ADDRESS_NO_PORT answers ENOPROTOOPT). Without a probe socket (a
+ * sandbox that refuses socket(2)), the build's constants decide.
+ */
+function probe(): Set<OptionName> {
+  const known = new Set<OptionName>();
+  const [v4] = native.openBound(0, 0, 0, 0, 0, 0, -1, null);
+  const [v6] = native.openBound(0, 1, 0, 0, 0, 0, -1, null);
+  try {
+    for (const r of resolved.values()) {
+      // An IPv6-level option is asked of the IPv6 socket, one with a
+      // spelling per family of both, the rest of the IPv4 one.
+      const ask = r.level6 >= 0 ? [v4, v6] : r.os.level === 'IPPROTO_IPV6' ? [v6] : [v4];
+      const answers = ask.filter((fd) => fd >= 0).map((fd) => (writeOp(0, r, r.kind, 0, 0), native.getOp(fd)));
+      if (!answers.some((rc) => unsupportedErrnos.has(rc))) {
+        known.add(r.name);
+      } else if (r.os.fallback === 'keepAliveVals') {
+        r.keepAliveVals = true;
+        r.kind = KIND.keepAliveVals;
+        known.add(r.name);
+      }
+    }
+  } finally {
+    for (const fd of [v4, v6]) if (fd >= 0) native.close(fd);
+  }
+  return known;
+}
+
+const known = probe();
+
+/**
+ * What this OS, kernel and build support: one flag per named option, plus
+ * `tcpInfo` and `bindHelpers`. Computed once at load.
+ */
+export const features: Readonly<Record<OptionName | 'tcpInfo' | 'bindHelpers', boolean>> = Object.freeze({
+  ...(Object.fromEntries(OPTION_NAMES.map((name) => [name, known.has(name)])) as Record<OptionName, boolean>),
+  // Windows: SIO_TCP_INFO, or the state alone from the TCP table where that
+  // ioctl is missing.
+  tcpInfo:
+    constants.TCP_INFO !== undefined || constants.TCP_CONNECTION_INFO !== undefined || process.platform === 'win32',
+  /**
+   * listen(), connect(), bindDgram() and createConnection() can set options
+   * before bind or connect by handing Node a socket sockctl made. False on
+   * Windows, where Node cannot adopt a SOCKET.
+   */
+  bindHelpers: process.platform !== 'win32',
+});
+
+// --- the API --------------------------------------------------------------
+
+function lookup(name: unknown, argName = 'name'): Resolved {
+  if (typeof name !== 'string') throw invalidArgType(argName, 'of type string', name);
+  if (!Object.hasOwn(OPTIONS, name)) {
+    throw invalidArgValue(argName, `must be one of ${OPTION_NAMES.join(', ')}`, name);
+  }
+  const r = known.has(name as OptionName) ? resolved.get(name as OptionName) : undefined;
+  if (r === undefined) throw featureUnavailable(name);
+  return r;
+}
+
+export interface TooLateError extends Error {
+  code: 'ERR_SOCKET_OPTION_TOO_LATE';
+  option: OptionName;
+  phase: Phase;
+}
+
+const whenTooLate: Record<Phase, string> = {
+  any: '',
+  bind: 'before bind; the socket is already bound',
+  connect: 'before connect or listen; the socket is already connected or listening',
+  listener: 'on a socket that is not connected; this one is',
+};
+
+function tooLate(r: Resolved): TooLateError {
+  const err = new Error(`The option ${r.name} must be set ${whenTooLate[r.row.phase]}`) as TooLateError;
+  err.code = 'ERR_SOCKET_OPTION_TOO_LATE';
+  err.option = r.name;
+  err.phase = r.row.phase;
+  Error.captureStackTrace(err, tooLate);
+  return err;
+}
+
+export interface ApplyResult {
+  /** The options set, in table order. */
+  applied: OptionName[];
+  /**
+   * The options not set: `unsupported` on this OS, kernel or build (see
+   * `features`), or `too-late` for this socket's stage (see each option's
+   * phase). Never silently dropped.
+   */
+  skipped: { name: OptionName; reason: 'unsupported' | 'too-late' }[];
+}
+
+/** A system error from apply(), with what was set before it. */
+export interface ApplyError extends Error {
+  code: string;
+  errno: number;
+  syscall: string;
+  option: string;
+  result: ApplyResult;
+}
+
+interface Plan {
+  /** The supported options of the policy, in table order. */
+  batch: Resolved[];
+  /** The op that carries each of them (the Windows keepalive pair shares one). */
+  opOf: number[];
+  count: number;
+  skipped: ApplyResult['skipped'];
+}
+
+/**
+ * Validates a whole policy and lays it out as ops, before any system call.
+ * `argOf` names a value in errors: `policy.tos`, or setOption's `value`.
+ */
+function plan(policy: Record<string, unknown>, argOf: (name: OptionName) => string): Plan {
+  const p: Plan = { batch: [], opOf: [], count: 0, skipped: [] };
+  let textAt = 0;
+  let keepAliveVals: { op: number; idleSecs: number; intervalSecs: number } | undefined;
+  for (const name of OPTION_NAMES) {
+    const value = policy[name];
+    if (value === undefined) continue;
+    const r = known.has(name) ? resolved.get(name) : undefined;
+    if (r === undefined) {
+      p.skipped.push({ name, reason: 'unsupported' });
+      continue;
+    }
+    const e = encode(r, value, argOf(name));
+    p.batch.push(r);
+    if (r.keepAliveVals) {
+      // One ioctl carries both times; the one the policy leaves out keeps
+      // Windows' default (2 h idle, 1 s interval).
+      keepAliveVals ??= { op: p.count++, idleSecs: 7200, intervalSecs: 1 };
+      if (name === 'keepAliveIdleSecs') keepAliveVals.idleSecs = e.value;
+      else keepAliveVals.intervalSecs = e.value;
+      writeOp(keepAliveVals.op, r, e.kind, keepAliveVals.idleSecs * 1000, keepAliveVals.intervalSecs * 1000);
+      p.opOf.push(keepAliveVals.op);
+      continue;
+    }
+    if (e.text !== undefined) {
+      text.set(e.text, textAt);
+      e.value = textAt;
+      textAt += e.text.length;
+    }
+    p.opOf.push(p.count);
+    writeOp(p.count++, r, e.kind, e.value, e.extra);
+  }
+  return p;
+}
+
+function validatePolicy(policy: unknown, argName: string): Record<string, unknown> {
+  if (typeof policy !== 'object' || policy === null || Array.isArray(policy)) {
+    throw invalidArgType(argName, 'of type object', policy);
+  }
+  for (const key of Object.keys(policy)) {
+    if (!Object.hasOwn(OPTIONS, key)) {
+      throw invalidArgValue(`${argName}.${key}`, `is not an option; options are ${OPTION_NAMES.join(', ')}`, key);
+    }
+  }
+  return policy as Record<string, unknown>;
+}
+
+/**
+ * Sets many options in one native call, in table order. Returns what was
+ * applied and what was skipped (unsupported here, or too late for this
+ * socket). A failed system call throws a Node-style error whose `result`
+ * says what was set before it; nothing after it is tried.
+ */
+export function apply(target: Target, policy: Policy): ApplyResult {
+  const fd = fdOf(target);
+  const p = plan(validatePolicy(policy, 'policy'), (name) => `policy.${name}`);
+  const result: ApplyResult = { applied: [], skipped: p.skipped };
+  const done = p.count === 0 ? 0 : native.apply(fd, p.count);
+  p.batch.forEach((r, i) => {
+    const op = p.opOf[i];
+    if (op === done) {
+      const err = systemError(scratch[op], 'setsockopt', label(r)) as ApplyError;
+      err.result = result;
+      throw err;
+    }
+    if (scratch[op] === TOO_LATE) result.skipped.push({ name: r.name, reason: 'too-late' });
+    else result.applied.push(r.name);
+  });
+  return result;
+}
+
+/**
+ * Sets one option. Throws ERR_FEATURE_UNAVAILABLE_ON_PLATFORM where this OS,
+ * kernel or build lacks it, ERR_SOCKET_OPTION_TOO_LATE once its phase has
+ * passed, TypeError/RangeError for a bad value, and a Node-style system
+ * error when the OS refuses.
+ */
+export function setOption<K extends OptionName>(target: Target, name: K, value: OptionInput[K]): void {
+  setNamed(target, name, value, 'value');
+}
+
+/** setOption, with the value named in errors as the caller's API names it. */
+export function setNamed(target: Target, name: OptionName, value: unknown, argName: string): void {
+  const fd = fdOf(target);
+  const r = lookup(name);
+  // A policy leaves an undefined option out; here it is a bad value.
+  if (value === undefined) encode(r, value, argName);
+  const { count } = plan({ [name]: value }, () => argName);
+  const done = native.apply(fd, count);
+  if (done < count) throw systemError(scratch[done], 'setsockopt', label(r));
+  if (scratch[0] === TOO_LATE) throw tooLate(r);
+}
+
+/**
+ * Reads one option from the kernel, never from a cache: a buffer size Linux
+ * doubled reads back doubled.
+ */
+export function getOption<K extends OptionName>(target: Target, name: K): OptionValues[K] {
+  const fd = fdOf(target);
+  const r = lookup(name);
+  if (r.keepAliveVals) throw featureUnavailable(`reading ${name} (Windows before build 1709)`);
+  writeOp(0, r, r.kind, 0, 0);
+  const rc = native.getOp(fd);
+  if (rc < 0) throw systemError(rc, 'getsockopt', label(r));
+  return decode(r) as OptionValues[K];
+}
+
+function decode(r: Resolved): boolean | number | string | Linger {
+  switch (r.row.value) {
+    case 'boolean':
+      return scratch[0] !== 0;
+    case 'linger': {
+      const enabled = scratch[0] !== 0;
+      // The OS ignores, and may keep a stale, time while linger is off.
+      return { enabled, seconds: enabled ? scratch[1] : 0 };
+    }
+    case 'string': {
+      const bytes = text.subarray(0, scratch[0]);
+      const end = bytes.indexOf(0);
+      return fromUtf8.decode(end < 0 ? bytes : bytes.subarray(0, end));
+    }
+    default:
+      return (r.row.unsigned ? scratch[0] >>> 0 : scratch[0]) * r.scale;
+  }
+}
