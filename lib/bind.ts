@@ -32,7 +32,7 @@ function optionalBoolean(value: unknown, name: string): boolean | undefined {
   return value;
 }
 
-function validatePort(port: unknown, name: string): number {
+export function validatePort(port: unknown, name: string): number {
   if (typeof port !== 'number') throw invalidArgType(name, 'of type number', port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw outOfRange(name, '>= 0 and <= 65535', port);
   return port;
@@ -40,6 +40,23 @@ function validatePort(port: unknown, name: string): number {
 
 function validateObject(value: unknown, name: string): void {
   if (typeof value !== 'object' || value === null) throw invalidArgType(name, 'of type object', value);
+}
+
+/** A numeric address, with a numeric IPv6 zone (`fe80::1%2`) as its scope id. */
+export function parseAddress(address: string, argName: string): { host: string; family: 4 | 6; scopeId: number } {
+  const zone = address.indexOf('%');
+  const host = zone < 0 ? address : address.slice(0, zone);
+  const family = net.isIP(host);
+  if (family === 0) throw invalidArgValue(argName, 'must be a numeric IPv4 or IPv6 address', address);
+  let scopeId = 0;
+  if (zone >= 0) {
+    const scope = address.slice(zone + 1);
+    if (family !== 6 || !/^\d+$/.test(scope) || Number(scope) > 0xffffffff) {
+      throw invalidArgValue(argName, 'may only carry a numeric IPv6 zone index', address);
+    }
+    scopeId = Number(scope);
+  }
+  return { host, family: family as 4 | 6, scopeId };
 }
 
 /**
@@ -59,18 +76,7 @@ export function openBoundSocket(options: BindOptions): number {
   const ipv6Only = optionalBoolean(options.ipv6Only, 'options.ipv6Only');
   if (reusePort && !features.reusePort) throw featureUnavailable('SO_REUSEPORT');
 
-  const zone = address.indexOf('%');
-  const host = zone < 0 ? address : address.slice(0, zone);
-  const family = net.isIP(host);
-  if (family === 0) throw invalidArgValue('options.address', 'must be a numeric IPv4 or IPv6 address', address);
-  let scopeId = 0;
-  if (zone >= 0) {
-    const scope = address.slice(zone + 1);
-    if (family !== 6 || !/^\d+$/.test(scope) || Number(scope) > 0xffffffff) {
-      throw invalidArgValue('options.address', 'may only carry a numeric IPv6 zone index', address);
-    }
-    scopeId = Number(scope);
-  }
+  const { host, family, scopeId } = parseAddress(address, 'options.address');
   if (ipv6Only !== undefined && family !== 6) {
     throw invalidArgValue('options.ipv6Only', 'applies to IPv6 addresses only', ipv6Only);
   }

@@ -27,6 +27,17 @@ export {
   type Phase,
   type Policy,
 } from './option-table';
+export {
+  createConnection,
+  undiciConnector,
+  type ConnectCallback,
+  type ConnectionOptions,
+  type CreateConnection,
+  type RouteOptions,
+  type UndiciConnectOptions,
+  type UndiciConnectorOptions,
+} from './connect';
+export { installPolicy, type InstalledPolicy, type PolicyOptions } from './policy';
 export { getTcpInfo, type CongestionState, type TcpInfo, type TcpOptions } from './tcp-info';
 export { TCP_STATES, tcpStateName, type StateNumbering, type TcpState } from './tcp-state';
 export {

@@ -40,6 +40,8 @@ export interface Native {
   /** Shared with the native side: ops in, names in and out. */
   ops: Int32Array;
   text: Uint8Array;
+  /** Binds an existing socket (made by openBound with a null address). */
+  bind(fd: number, ipv6: number, scopeId: number, port: number, address: string): number;
   close(fd: number): number;
   /**
    * Windows: the SOCKET of this process with these endpoints (remoteAddress

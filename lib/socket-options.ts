@@ -339,6 +339,21 @@ function validatePolicy(policy: unknown, argName: string): Record<string, unknow
   return policy as Record<string, unknown>;
 }
 
+/** Checks a whole policy (names, types, ranges) without a system call. */
+export function checkPolicy(policy: unknown, argName: string): Policy {
+  plan(validatePolicy(policy, argName), (name) => `${argName}.${name}`);
+  return policy as Policy;
+}
+
+/** The options of a policy whose table rows pass `keep`. */
+export function pick(policy: Policy, keep: (row: OptionRow) => boolean): Policy {
+  const part: Record<string, unknown> = {};
+  for (const name of OPTION_NAMES) {
+    if (policy[name] !== undefined && keep(OPTIONS[name])) part[name] = policy[name];
+  }
+  return part as Policy;
+}
+
 /**
  * Sets many options in one native call, in table order. Returns what was
  * applied and what was skipped (unsupported here, or too late for this

@@ -235,6 +235,25 @@ Napi::Value OpenBound(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// bind(fd, ipv6, scopeId, port, address) -> 0 | -errno
+Napi::Value Bind(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const fd_t fd = a.Fd();
+  sockctl::BindRequest req = {};
+  req.ipv6 = a.Int(1) != 0;
+  req.scope_id = a.Uint(2);
+  req.port = a.Int(3);
+  if (!a.ok()) return {};
+  if (!info[4].IsString()) {
+    Napi::TypeError::New(info.Env(), "sockctl native: expected an address")
+        .ThrowAsJavaScriptException();
+    return {};
+  }
+  std::string address = info[4].As<Napi::String>().Utf8Value();
+  req.address = address.c_str();
+  return Result(info, sockctl::Bind(fd, req));
+}
+
 // listSockets(osStatesMask, withInfo) -> Buffer of records | -errno
 Napi::Value ListSockets(const Napi::CallbackInfo& info) {
   Args a(info);
@@ -305,6 +324,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports["apply"] = Napi::Function::New(env, Apply, "apply", data);
   exports["getOp"] = Napi::Function::New(env, GetOp, "getOp", data);
   exports["openBound"] = Napi::Function::New(env, OpenBound, "openBound");
+  exports["bind"] = Napi::Function::New(env, Bind, "bind");
   exports["close"] = Napi::Function::New(env, Close, "close");
   exports["findSocket"] = Napi::Function::New(env, FindSocket, "findSocket");
   exports["listSockets"] = Napi::Function::New(env, ListSockets, "listSockets");

@@ -99,6 +99,9 @@ struct BindRequest {
   int ipv6_only;  // -1: leave the OS default, 0/1: set
 };
 int64_t OpenBound(const BindRequest& req, const char** syscall);
+// Binds an existing socket to req's address and port (the other fields are
+// not used): for a socket whose options were set in between.
+int Bind(fd_t fd, const BindRequest& req);
 int Close(fd_t fd);
 
 // Windows only: Node keeps the SOCKET behind a TCP or UDP handle to itself

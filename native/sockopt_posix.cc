@@ -73,30 +73,43 @@ int Close(fd_t fd) {
   return 0;
 }
 
-int64_t OpenBound(const BindRequest& req, const char** syscall) {
-  sockaddr_storage ss = {};
-  socklen_t sslen = 0;
-  if (req.address == nullptr) {
-    // An unbound socket: nothing to parse.
-  } else if (req.ipv6) {
-    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+namespace {
+
+// The address a BindRequest names, as a sockaddr.
+bool Endpoint(const BindRequest& req, sockaddr_storage* ss, socklen_t* len) {
+  *ss = {};
+  if (req.ipv6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(ss);
     a->sin6_family = AF_INET6;
     a->sin6_port = htons(static_cast<uint16_t>(req.port));
     a->sin6_scope_id = req.scope_id;
-    if (inet_pton(AF_INET6, req.address, &a->sin6_addr) != 1) {
-      *syscall = "inet_pton";
-      return -EINVAL;
-    }
-    sslen = sizeof *a;
-  } else {
-    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-    a->sin_family = AF_INET;
-    a->sin_port = htons(static_cast<uint16_t>(req.port));
-    if (inet_pton(AF_INET, req.address, &a->sin_addr) != 1) {
-      *syscall = "inet_pton";
-      return -EINVAL;
-    }
-    sslen = sizeof *a;
+    *len = sizeof *a;
+    return inet_pton(AF_INET6, req.address, &a->sin6_addr) == 1;
+  }
+  auto* a = reinterpret_cast<sockaddr_in*>(ss);
+  a->sin_family = AF_INET;
+  a->sin_port = htons(static_cast<uint16_t>(req.port));
+  *len = sizeof *a;
+  return inet_pton(AF_INET, req.address, &a->sin_addr) == 1;
+}
+
+}  // namespace
+
+int Bind(fd_t fd, const BindRequest& req) {
+  sockaddr_storage ss;
+  socklen_t sslen = 0;
+  if (!Endpoint(req, &ss, &sslen)) return -EINVAL;
+  if (bind(static_cast<int>(fd), reinterpret_cast<sockaddr*>(&ss), sslen) != 0)
+    return Fail();
+  return 0;
+}
+
+int64_t OpenBound(const BindRequest& req, const char** syscall) {
+  sockaddr_storage ss = {};
+  socklen_t sslen = 0;
+  if (req.address != nullptr && !Endpoint(req, &ss, &sslen)) {
+    *syscall = "inet_pton";
+    return -EINVAL;
   }
 
   *syscall = "socket";

@@ -207,6 +207,17 @@ int Close(fd_t fd) {
   return 0;
 }
 
+int Bind(fd_t fd, const BindRequest& req) {
+  sockaddr_storage ss;
+  int sslen = 0;
+  if (!Endpoint(req.ipv6, req.address, req.port, &ss, &sslen)) return kUvEINVAL;
+  if (req.ipv6)
+    reinterpret_cast<sockaddr_in6*>(&ss)->sin6_scope_id = req.scope_id;
+  if (bind(Sock(fd), reinterpret_cast<sockaddr*>(&ss), sslen) != 0)
+    return SocketError(Sock(fd));
+  return 0;
+}
+
 int64_t OpenBound(const BindRequest& req, const char** syscall) {
   sockaddr_storage ss;
   int sslen = 0;
