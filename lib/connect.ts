@@ -255,6 +255,9 @@ export interface UndiciConnectOptions {
   httpSocket?: net.Socket;
 }
 
+/** undici's connect callback: a socket, or an error. */
+export type UndiciCallback = (...args: [null, net.Socket] | [Error, null]) => void;
+
 export interface UndiciConnectorOptions extends RouteOptions {
   /** TLS options for https origins (ca, cert, rejectUnauthorized, ...). */
   tls?: tls.ConnectionOptions;
@@ -268,7 +271,7 @@ export interface UndiciConnectorOptions extends RouteOptions {
 export function undiciConnector(
   policy: Policy,
   options: UndiciConnectorOptions = {},
-): (opts: UndiciConnectOptions, callback: ConnectCallback) => void {
+): (opts: UndiciConnectOptions, callback: UndiciCallback) => void {
   if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'of type object', options);
   const connect = createConnection(policy, options);
   const tlsOptions = options.tls ?? {};
@@ -278,13 +281,13 @@ export function undiciConnector(
     const hostname = opts.hostname.replace(/^\[(.*)\]$/, '$1');
     const port = opts.port === '' || opts.port === undefined ? (https ? 443 : 80) : Number(opts.port);
     const secure = (err: Error | null, socket?: net.Socket): void => {
-      if (err || socket === undefined) return callback(err ?? new Error('sockctl: no socket'));
+      if (err || socket === undefined) return callback(err ?? new Error('sockctl: no socket'), null);
       if (!https) return callback(null, socket);
       const servername = opts.servername ?? (net.isIP(hostname) ? undefined : hostname);
       const secured = tls.connect({ ALPNProtocols: ['http/1.1'], ...tlsOptions, socket, servername });
       const fail = (e: Error): void => {
         secured.destroy();
-        callback(e);
+        callback(e, null);
       };
       secured.once('error', fail);
       secured.once('secureConnect', () => {
@@ -296,14 +299,14 @@ export function undiciConnector(
     try {
       socket = connect({ host: hostname, port, localAddress: opts.localAddress ?? undefined }, secure);
     } catch (err) {
-      return callback(err as Error);
+      return callback(err as Error, null);
     }
     if (socket === undefined) return;
     const connecting = socket;
     const fail = (err: Error): void => {
       connecting.off('connect', ready);
       connecting.destroy();
-      callback(err);
+      callback(err, null);
     };
     const ready = (): void => {
       connecting.off('error', fail);

@@ -34,6 +34,7 @@ export {
   type ConnectionOptions,
   type CreateConnection,
   type RouteOptions,
+  type UndiciCallback,
   type UndiciConnectOptions,
   type UndiciConnectorOptions,
 } from './connect';

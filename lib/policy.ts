@@ -85,7 +85,8 @@ export function installPolicy(policy: Policy, options: PolicyOptions = {}): Inst
   const client = (socket: net.Socket | undefined | null): void => {
     if (!socket || seen.has(socket)) return;
     seen.add(socket);
-    if (socket.connecting) socket.once('connect', () => connected(socket));
+    // net.client.socket fires before connect() is even called: pending.
+    if (socket.pending) socket.once('connect', () => connected(socket));
     else if (!socket.destroyed) connected(socket);
   };
 

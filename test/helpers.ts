@@ -252,3 +252,24 @@ export function expectCode(fn: () => unknown, code: string): Error {
   }
   throw new Error(`expected ${code}, but nothing was thrown`);
 }
+
+/**
+ * Linux: what `ss -tnoeim` says of exactly this 4-tuple — timers, skmem,
+ * marks, the congestion algorithm — as one line; a witness outside sockctl.
+ */
+export function ssDetail(t: FourTuple): string {
+  const out = spawnSync(
+    'ss',
+    ['-H', '-tnoeim', 'src', endpoint(t.localAddress, t.localPort), 'dst', endpoint(t.remoteAddress, t.remotePort)],
+    { encoding: 'utf8' },
+  );
+  if (out.status !== 0) throw new Error(`ss failed: ${out.stderr || out.error}`);
+  return out.stdout.replace(/\s+/g, ' ').trim();
+}
+
+/** The keepalive timer `ss -o` shows (`timer:(keepalive,1min16sec,0)`), in seconds; undefined without one. */
+export function keepaliveTimerSecs(detail: string): number | undefined {
+  const m = /timer:\(keepalive,(?:(\d+)min)?(?:(\d+)sec)?(?:(\d+)ms)?/.exec(detail);
+  if (!m) return undefined;
+  return Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0) + Number(m[3] ?? 0) / 1000;
+}

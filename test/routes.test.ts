@@ -1,0 +1,368 @@
+// The policy routes, on real loopback traffic: createConnection (http.Agent,
+// http.request), undiciConnector (fetch) and installPolicy (diagnostics
+// channels). The witness is `ss` on Linux (keepalive timer, skmem), strace
+// for the order of system calls, and the kernel's read-back elsewhere.
+import { spawnSync } from 'node:child_process';
+import dgram from 'node:dgram';
+import type dns from 'node:dns';
+import { once } from 'node:events';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import path from 'node:path';
+import tls from 'node:tls';
+// undici's own fetch: Node's built-in fetch refuses an Agent of another
+// undici major (Node 26 bundles undici 8, this is 6, the last for Node 18).
+import { Agent, fetch as undiciFetch } from 'undici';
+import { describe, expect, it } from 'vitest';
+import {
+  createConnection,
+  features,
+  getOption,
+  installPolicy,
+  undiciConnector,
+  type ApplyResult,
+  type Policy,
+} from '../lib';
+import {
+  keepaliveTimerSecs,
+  onCleanup,
+  portOf,
+  ssDetail,
+  tlsOptions,
+  track,
+  tupleOf,
+  waitFor,
+  windows,
+} from './helpers';
+import { emulator, under } from './platform';
+
+const linux = process.platform === 'linux';
+// Node's own default is 2 h; the agent's keepalive is 1 s: 77 s is neither.
+const IDLE = 77;
+// Linux reads SO_RCVBUF back doubled, and the default (tcp_rmem's middle,
+// 131072) is twice 65536: 40000 reads 80000, unlike any default.
+const RCVBUF = 40000;
+const policy: Policy = { keepAlive: true, keepAliveIdleSecs: IDLE, recvBufferBytes: RCVBUF, noDelay: true };
+
+async function httpServer(handler?: http.RequestListener): Promise<{ server: http.Server; port: number }> {
+  const server = track(http.createServer(handler ?? ((_, res) => res.end('ok'))));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { server, port: portOf(server) };
+}
+
+/** GETs `url` and returns the socket the response came on, body read. */
+function get(options: http.RequestOptions): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(options, (res) => {
+      // A keep-alive agent unsets res.socket before 'end'.
+      const socket = res.socket;
+      res.resume();
+      res.on('end', () => resolve(socket));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+}
+
+/** The policy, read back from the kernel (and on Linux seen by ss). */
+async function expectPolicyOn(socket: net.Socket, expectBuffer: boolean): Promise<void> {
+  expect(getOption(socket, 'keepAlive')).toBe(true);
+  expect(getOption(socket, 'noDelay')).toBe(true);
+  if (features.keepAliveIdleSecs) expect(getOption(socket, 'keepAliveIdleSecs')).toBe(IDLE);
+  if (linux) {
+    if (expectBuffer) expect(getOption(socket, 'recvBufferBytes')).toBe(2 * RCVBUF);
+    const detail = ssDetail(tupleOf(socket));
+    const timer = keepaliveTimerSecs(detail);
+    // The timer counts down from the idle time: well above the agent's 1 s.
+    expect(timer, detail).toBeGreaterThan(IDLE - 10);
+    expect(timer, detail).toBeLessThanOrEqual(IDLE);
+    if (expectBuffer) expect(detail).toContain(`rb${2 * RCVBUF}`);
+  }
+}
+
+/** What every onApply saw. */
+function recorder(): { results: [ApplyResult, unknown][]; onApply: (r: ApplyResult, s: unknown) => void } {
+  const results: [ApplyResult, unknown][] = [];
+  return { results, onApply: (r, s) => results.push([r, s]) };
+}
+
+describe('createConnection', () => {
+  it('http.Agent: set before connect, and kept after the agent takes the socket back', async () => {
+    const { port } = await httpServer();
+    const agent = new http.Agent({ keepAlive: true });
+    onCleanup(() => agent.destroy());
+    const seen = recorder();
+    agent.createConnection = createConnection(policy, { onApply: seen.onApply }) as never;
+    const socket = await get({ host: '127.0.0.1', port, agent });
+    // The agent has called setKeepAlive(true, 1000) on it by now ('free').
+    await waitFor('the agent to pool the socket', () => Object.values(agent.freeSockets).flat().includes(socket));
+    expect(seen.results).toHaveLength(1);
+    const [result] = seen.results[0];
+    if (features.bindHelpers) {
+      expect(result.applied).toEqual(['keepAlive', 'keepAliveIdleSecs', 'recvBufferBytes', 'noDelay']);
+      expect(result.skipped).toEqual([]);
+    } else {
+      // Windows: Node cannot adopt a socket made first; the policy waits for connect.
+      expect(result.skipped).toContainEqual({ name: 'recvBufferBytes', reason: 'too-late' });
+    }
+    await expectPolicyOn(socket, features.bindHelpers);
+  });
+
+  it('http.request({ createConnection }) without an agent', async () => {
+    const { port } = await httpServer();
+    const socket = await get({ host: '127.0.0.1', port, createConnection: createConnection(policy) as never });
+    // Without an agent the response ends the socket: look while it is open.
+    await expectPolicyOn(socket, features.bindHelpers);
+  });
+
+  it.runIf(features.bindHelpers)('a host name: each address gets a fresh socket with the policy (POSIX)', async () => {
+    const { port } = await httpServer();
+    // Nothing listens on [::1]:port, so the first attempt is refused.
+    const lookup = ((_host: string, _options: unknown, callback: (...args: unknown[]) => void) =>
+      callback(null, [
+        { address: '::1', family: 6 },
+        { address: '127.0.0.1', family: 4 },
+      ])) as unknown as typeof dns.lookup;
+    const seen = recorder();
+    const connect = createConnection(policy, { onApply: seen.onApply });
+    const socket = await new Promise<net.Socket>((resolve, reject) =>
+      connect({ host: 'example.invalid', port, lookup }, (err, s) => (err ? reject(err) : resolve(s!))),
+    );
+    track(socket);
+    expect(socket.remoteAddress).toBe('127.0.0.1');
+    expect(seen.results.map(([r]) => r.applied)).toEqual([
+      ['keepAlive', 'keepAliveIdleSecs', 'recvBufferBytes', 'noDelay'],
+      ['keepAlive', 'keepAliveIdleSecs', 'recvBufferBytes', 'noDelay'],
+    ]);
+    expect((seen.results[0][1] as net.Socket).destroyed).toBe(true);
+    expect(seen.results[1][1]).toBe(socket);
+    await expectPolicyOn(socket, true);
+  });
+
+  it.runIf(features.bindHelpers)('every address refused: the last error, and no descriptor left (POSIX)', async () => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = portOf(server);
+    server.close();
+    await once(server, 'close');
+    const lookup = ((_h: string, _o: unknown, callback: (...args: unknown[]) => void) =>
+      callback(null, [
+        { address: '127.0.0.1', family: 4 },
+        { address: '::1', family: 6 },
+      ])) as unknown as typeof dns.lookup;
+    const err = await new Promise<NodeJS.ErrnoException>((resolve) =>
+      createConnection(policy)({ host: 'example.invalid', port, lookup }, (e) => resolve(e as NodeJS.ErrnoException)),
+    );
+    expect(err.code).toBe('ECONNREFUSED');
+    expect((err as { address?: string }).address).toBe('::1');
+  });
+
+  it('refuses a bad policy when made, and a name without a callback when called', () => {
+    expect(() => createConnection({ keepAliveIdleSecs: 0 })).toThrow(RangeError);
+    expect(() => createConnection({ noDelay: 'yes' } as never)).toThrow(TypeError);
+    expect(() => createConnection({ nope: 1 } as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }),
+    );
+    if (features.bindHelpers) {
+      expect(() => createConnection(policy)({ host: 'localhost', port: 1 })).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }),
+      );
+    }
+  });
+
+  it.runIf(linux)('strace: every option is set before bind and connect (Linux)', () => {
+    if (under('qemu', 'strace would trace the emulator, not the program')) return;
+    const script = `
+      const net = require('node:net');
+      const s = require(${JSON.stringify(path.join(__dirname, '..'))});
+      const server = net.createServer((c) => c.end()).listen(0, '127.0.0.1', () => {
+        const socket = s.createConnection({ tos: 0x20, recvBufferBytes: ${RCVBUF}, bindAddressNoPort: true, synRetries: 3 })(
+          { host: '127.0.0.1', port: server.address().port, localAddress: '127.0.0.1' });
+        socket.on('connect', () => { socket.destroy(); server.close(); });
+      });`;
+    const out = spawnSync('strace', ['-f', '-e', 'trace=setsockopt,bind,connect', process.execPath, '-e', script], {
+      encoding: 'utf8',
+      timeout: 20000,
+    });
+    expect(out.status, out.stderr).toBe(0);
+    // The client socket is the one that got IP_BIND_ADDRESS_NO_PORT; follow its descriptor.
+    const fd = /setsockopt\((\d+), SOL_IP, IP_BIND_ADDRESS_NO_PORT/.exec(out.stderr)?.[1];
+    expect(fd, out.stderr).toBeDefined();
+    const calls = out.stderr.split('\n').filter((l) => new RegExp(`(setsockopt|bind|connect)\\(${fd},`).test(l));
+    const at = (re: RegExp): number => calls.findIndex((l) => re.test(l));
+    const bind = at(/bind\(\d+, \{sa_family=AF_INET, sin_port=htons\(0\), sin_addr=inet_addr\("127\.0\.0\.1"\)/);
+    const connect = at(
+      /connect\(\d+, \{sa_family=AF_INET, sin_port=htons\(\d+\), sin_addr=inet_addr\("127\.0\.0\.1"\)/,
+    );
+    expect(bind, calls.join('\n')).toBeGreaterThan(0);
+    expect(connect).toBeGreaterThan(bind);
+    for (const option of [
+      /IP_TOS, \[32\]/,
+      /SO_RCVBUF, \[40000\]/,
+      /IP_BIND_ADDRESS_NO_PORT, \[1\]/,
+      /TCP_SYNCNT, \[3\]/,
+    ]) {
+      const i = at(option);
+      expect(i, `${option} in\n${calls.join('\n')}`).toBeGreaterThanOrEqual(0);
+      expect(i).toBeLessThan(bind);
+    }
+  });
+});
+
+describe('undiciConnector', () => {
+  it('fetch through an undici Agent: the socket is set before connect', async () => {
+    const { port } = await httpServer();
+    const seen = recorder();
+    const dispatcher = new Agent({ connect: undiciConnector(policy, { onApply: seen.onApply }) });
+    onCleanup(() => void dispatcher.close());
+    const res = await undiciFetch(`http://127.0.0.1:${port}/`, { dispatcher });
+    expect(await res.text()).toBe('ok');
+    expect(seen.results).toHaveLength(1);
+    const socket = seen.results[0][1] as net.Socket;
+    expect(socket.destroyed).toBe(false);
+    await expectPolicyOn(socket, features.bindHelpers);
+  });
+
+  it('https: TLS on top of the configured socket, with the caller’s TLS options', async () => {
+    const server = track(https.createServer(tlsOptions, (_, res) => res.end('secure')));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const seen = recorder();
+    const dispatcher = new Agent({
+      connect: undiciConnector(policy, { onApply: seen.onApply, tls: { rejectUnauthorized: false } }),
+    });
+    onCleanup(() => void dispatcher.close());
+    const res = await undiciFetch(`https://127.0.0.1:${portOf(server)}/`, { dispatcher });
+    expect(await res.text()).toBe('secure');
+    const socket = seen.results[0][1] as net.Socket;
+    await expectPolicyOn(socket, features.bindHelpers);
+  });
+
+  it('a refused connection reaches fetch as its cause', async () => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = portOf(server);
+    server.close();
+    await once(server, 'close');
+    const dispatcher = new Agent({ connect: undiciConnector(policy) });
+    onCleanup(() => void dispatcher.close());
+    const err = await undiciFetch(`http://127.0.0.1:${port}/`, { dispatcher }).catch((e: Error) => e);
+    expect((err as Error & { cause?: { code?: string } }).cause?.code).toBe('ECONNREFUSED');
+  });
+});
+
+describe('installPolicy', () => {
+  function install(p: Policy = policy): ReturnType<typeof recorder> & { errors: Error[] } {
+    const seen = recorder();
+    const errors: Error[] = [];
+    const installed = installPolicy(p, { onApply: seen.onApply, onError: (e) => errors.push(e) });
+    onCleanup(() => installed.uninstall());
+    return { ...seen, errors };
+  }
+  const about = (results: [ApplyResult, unknown][], port: number, side: 'client' | 'server') =>
+    results.filter(([, s]) => s instanceof net.Socket && (side === 'client' ? s.remotePort : s.localPort) === port);
+
+  it('http.Agent: client and accepted sockets, kept after the agent frees the client', async () => {
+    const { port } = await httpServer();
+    const seen = install();
+    const agent = new http.Agent({ keepAlive: true });
+    onCleanup(() => agent.destroy());
+    const socket = await get({ host: '127.0.0.1', port, agent });
+    await waitFor('the agent to pool the socket', () => Object.values(agent.freeSockets).flat().includes(socket));
+    const [[client]] = about(seen.results, port, 'client');
+    // After connect: what had to come first is reported, never dropped.
+    expect(client.applied).toEqual(['keepAlive', 'keepAliveIdleSecs', 'noDelay']);
+    expect(client.skipped).toEqual([{ name: 'recvBufferBytes', reason: 'too-late' }]);
+    await expectPolicyOn(socket, false);
+    const [[server, accepted]] = about(seen.results, port, 'server');
+    expect(server.applied).toEqual(['keepAlive', 'keepAliveIdleSecs', 'noDelay']);
+    expect(getOption(accepted as net.Socket, 'keepAlive')).toBe(true);
+    expect(seen.errors).toEqual([]);
+  });
+
+  it('fetch: sockets undici connected', async () => {
+    const { port } = await httpServer();
+    const seen = install();
+    const res = await fetch(`http://127.0.0.1:${port}/`);
+    expect(await res.text()).toBe('ok');
+    const clients = about(seen.results, port, 'client');
+    expect(clients).toHaveLength(1);
+    await expectPolicyOn(clients[0][1] as net.Socket, false);
+  });
+
+  it('https: TLS client sockets on every Node (18/20 through http.client.request.start)', async () => {
+    const server = track(https.createServer(tlsOptions, (_, res) => res.end('secure')));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = portOf(server);
+    const seen = install();
+    const agent = new https.Agent({ keepAlive: true, rejectUnauthorized: false });
+    onCleanup(() => agent.destroy());
+    const socket = await get({ host: '127.0.0.1', port, agent, protocol: 'https:' } as never);
+    expect(socket).toBeInstanceOf(tls.TLSSocket);
+    const clients = about(seen.results, port, 'client');
+    expect(clients).toHaveLength(1);
+    expect(clients[0][1]).toBe(socket);
+    await expectPolicyOn(socket, false);
+  });
+
+  it('listeners get listener options once listening (Node 20.16+, 22.3+)', async () => {
+    const [major, minor] = process.versions.node.split('.').map(Number);
+    const hasChannel = major > 22 || (major === 22 && minor >= 3) || (major === 20 && minor >= 16);
+    const seen = install({ deferAcceptSecs: 5, recvBufferBytes: RCVBUF });
+    const server = track(net.createServer());
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const forServer = seen.results.filter(([, s]) => s === server).map(([r]) => r);
+    if (!hasChannel) {
+      // Node 18 and older 20s publish no listen channel.
+      expect(forServer).toEqual([]);
+      return;
+    }
+    expect(forServer).toHaveLength(1);
+    expect(forServer[0].skipped).toContainEqual({ name: 'recvBufferBytes', reason: 'too-late' });
+    if (features.deferAcceptSecs) {
+      expect(forServer[0].applied).toEqual(['deferAcceptSecs']);
+      expect(getOption(server, 'deferAcceptSecs')).toBeGreaterThanOrEqual(5);
+    } else {
+      expect(forServer[0].skipped).toContainEqual({ name: 'deferAcceptSecs', reason: 'unsupported' });
+    }
+  });
+
+  it('UDP sockets: once bound, without the TCP-only options', async () => {
+    const seen = install({ keepAlive: true, recvBufferBytes: RCVBUF });
+    const socket = dgram.createSocket('udp4');
+    onCleanup(() => socket.close());
+    socket.bind(0, '127.0.0.1');
+    await once(socket, 'listening');
+    const [[result]] = seen.results.filter(([, s]) => s === socket);
+    expect(result.applied).toEqual(['recvBufferBytes']);
+    expect(result.skipped).toEqual([{ name: 'keepAlive', reason: 'unsupported' }]);
+    if (linux) expect(getOption(socket, 'recvBufferBytes')).toBe(2 * RCVBUF);
+  });
+
+  it('uninstall: later sockets are left alone', async () => {
+    const { port } = await httpServer();
+    const seen = recorder();
+    installPolicy(policy, { onApply: seen.onApply }).uninstall();
+    const socket = await get({ host: '127.0.0.1', port, agent: false });
+    expect(seen.results).toEqual([]);
+    void socket;
+  });
+
+  it.runIf(linux)('a system error goes to onError and the connection carries on (Linux)', async () => {
+    if (emulator === 'qemu' && !features.congestion) return;
+    const { port } = await httpServer();
+    const seen = install({ congestion: 'no-such-algo' });
+    const socket = await get({ host: '127.0.0.1', port, agent: false });
+    expect(socket).toBeInstanceOf(net.Socket);
+    expect(seen.errors.length).toBeGreaterThan(0);
+    expect(seen.errors[0]).toMatchObject({ code: 'ENOENT', syscall: 'setsockopt' });
+  });
+});
+
+void windows;
