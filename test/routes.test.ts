@@ -117,6 +117,17 @@ describe('createConnection', () => {
     await expectPolicyOn(socket, features.bindHelpers);
   });
 
+  it("Node's own keepalive write at connect does not undo the policy", async () => {
+    const { port } = await httpServer();
+    // Node applies keepAlive/keepAliveInitialDelay just before 'connect' (5 s idle here).
+    const socket = track(
+      createConnection(policy)({ host: '127.0.0.1', port, keepAlive: true, keepAliveInitialDelay: 5000 })!,
+    );
+    await once(socket, 'connect');
+    await new Promise((resolve) => setImmediate(resolve));
+    await expectPolicyOn(socket, features.bindHelpers);
+  });
+
   it.runIf(features.bindHelpers)('a host name: each address gets a fresh socket with the policy (POSIX)', async () => {
     const { port } = await httpServer();
     // Nothing listens on [::1]:port, so the first attempt is refused.
