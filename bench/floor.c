@@ -48,8 +48,18 @@ int main(int argc, char** argv) {
   BEST(set_int, n, setsockopt(c, SOL_SOCKET, SO_REUSEADDR, &v, sizeof v));
   BEST(get_int, n, (len = sizeof v, getsockopt(c, SOL_SOCKET, SO_REUSEADDR, &v, &len)));
   BEST(tcp_info, n, (len = sizeof t, getsockopt(c, IPPROTO_TCP, TCP_INFO, t, &len)));
-  printf("{\"setLinger\":%.1f,\"getLinger\":%.1f,\"setInt\":%.1f,\"getInt\":%.1f,\"tcpInfo\":%.1f,\"tcpInfoBytes\":%u}\n",
-         set_linger, get_linger, set_int, get_int, tcp_info, (unsigned)len);
+  // The five options of the apply() batch in ops.js, one setsockopt each.
+  double set_five;
+  int on = 1, idle = 30, intvl = 10, cnt = 5;
+  BEST(set_five, n,
+       (setsockopt(c, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on),
+        setsockopt(c, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle),
+        setsockopt(c, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl),
+        setsockopt(c, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt),
+        setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on)));
+  printf("{\"setLinger\":%.1f,\"getLinger\":%.1f,\"setInt\":%.1f,\"getInt\":%.1f,\"tcpInfo\":%.1f,\"tcpInfoBytes\":%u,"
+         "\"setFive\":%.1f}\n",
+         set_linger, get_linger, set_int, get_int, tcp_info, (unsigned)len, set_five);
   close(s);
   close(c);
   close(l);

@@ -3,7 +3,8 @@
 // connection: the practical limit (bench/reference, the thinnest Node-API
 // wrapper of the same syscalls), the C floor (bench/floor.c) and the npm peer
 // `sockopt` (integer options only). Prints a markdown table of ns/op and
-// ratios, and says why wherever a target is missed.
+// ratios, and says why wherever a target is missed. Then one batch of five
+// options: apply() against five setOption() calls and five reference calls.
 const { execFileSync } = require('node:child_process');
 const net = require('node:net');
 const path = require('node:path');
@@ -64,6 +65,79 @@ function referenceTcpInfo(fd) {
     segsIn: f[28],
     minRttUs: f[29],
   };
+}
+
+// Five options that may be set again and again on a connected TCP socket
+// (phase 'any'), and that Linux, macOS and Windows all have.
+const POLICY = Object.freeze({
+  keepAlive: true,
+  keepAliveIdleSecs: 30,
+  keepAliveIntervalSecs: 10,
+  keepAliveCount: 5,
+  noDelay: true,
+});
+
+/**
+ * apply(target, POLICY) — one validation pass and one native call — against
+ * the same five options as five setOption() calls and as five calls of the
+ * reference addon. Returns a markdown table of ns per batch and ratios.
+ */
+function batch(fd, socket, floorNs) {
+  const names = Object.keys(POLICY);
+  const { applied, skipped } = sockctl.apply(fd, POLICY);
+  if (applied.length !== names.length) {
+    return `apply batch: not measured, this platform skips ${skipped.map((s) => `${s.name} (${s.reason})`).join(', ')}`;
+  }
+  const c = sockctl.constants;
+  const raw = names.map((name) => {
+    const os = sockctl.optionTable[name][process.platform];
+    const value = POLICY[name] === true ? 1 : POLICY[name];
+    return [c[os.level], c[os.name], value];
+  });
+  const [[l0, n0, v0], [l1, n1, v1], [l2, n2, v2], [l3, n3, v3], [l4, n4, v4]] = raw;
+  const setFive = (target) => () => {
+    sockctl.setOption(target, 'keepAlive', POLICY.keepAlive);
+    sockctl.setOption(target, 'keepAliveIdleSecs', POLICY.keepAliveIdleSecs);
+    sockctl.setOption(target, 'keepAliveIntervalSecs', POLICY.keepAliveIntervalSecs);
+    sockctl.setOption(target, 'keepAliveCount', POLICY.keepAliveCount);
+    sockctl.setOption(target, 'noDelay', POLICY.noDelay);
+  };
+  const referenceFive = () => {
+    reference.setInt(fd, l0, n0, v0);
+    reference.setInt(fd, l1, n1, v1);
+    reference.setInt(fd, l2, n2, v2);
+    reference.setInt(fd, l3, n3, v3);
+    reference.setInt(fd, l4, n4, v4);
+  };
+
+  const applyFd = measure(() => sockctl.apply(fd, POLICY));
+  const applySocket = measure(() => sockctl.apply(socket, POLICY));
+  const fiveFd = measure(setFive(fd));
+  const fiveSocket = measure(setFive(socket));
+  const ref = measure(referenceFive);
+  const x = (a, b) => `${(a / b).toFixed(2)}×`;
+  const row = (name, ns, five, calls) =>
+    `| ${name} | ${ns.toFixed(0)} | ${(ns / 5).toFixed(0)} | ${five === undefined ? '—' : x(ns, five)} | ${x(ns, ref)} | ${calls} |`;
+  const lines = [
+    `one batch of five options (${names.join(', ')}) on a connected socket, best of ${RUNS} × ${N} batches`,
+    '',
+    '| batch | ns per batch | ns per option | ÷ five setOption | ÷ five reference | native calls |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    row('apply(fd, policy)', applyFd, fiveFd, 1),
+    row('apply(net.Socket, policy)', applySocket, fiveSocket, 1),
+    row('5 × setOption(fd, …)', fiveFd, undefined, 5),
+    row('5 × setOption(net.Socket, …)', fiveSocket, undefined, 5),
+    row('5 × reference.setInt (the practical limit)', ref, undefined, 5),
+  ];
+  if (floorNs !== undefined) lines.push(row('C floor: 5 × setsockopt', floorNs, undefined, 0));
+  const worst = Math.max(applyFd / fiveFd, applySocket / fiveSocket);
+  lines.push(
+    '',
+    worst < 1
+      ? `apply costs at most ${worst.toFixed(2)}× five setOption calls`
+      : `missed: apply costs ${worst.toFixed(2)}× five setOption calls (expected below 1×)`,
+  );
+  return lines.join('\n');
 }
 
 async function main() {
@@ -170,6 +244,7 @@ async function main() {
   }
   console.log(lines.join('\n'));
   console.log(misses.length ? `\nmissed:\n- ${misses.join('\n- ')}` : '\nevery target met');
+  console.log(`\n${batch(fd, socket, floor.setFive)}`);
   socket.destroy();
   server.close();
 }
