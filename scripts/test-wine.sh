@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on Windows x64, emulated by Wine, against the
 # shipped win32-x64 prebuild:   scripts/test-wine.sh [vitest args]
+# One file:                      scripts/test-wine.sh test/options-windows.test.ts
+# A script with node.exe:        scripts/test-wine.sh --node script.js [args]
+#   (require('./dist') from the repository root loads the same prebuild)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -54,10 +57,16 @@ fi
 log=$dir/vitest.log
 start=$SECONDS
 status=0
+if [ "${1-}" = --node ]; then
+  shift
+  run=("$@")
+else
+  run=(node_modules/vitest/vitest.mjs run "$@")
+fi
 NODE_PATH=$(winepath -w "$dir/node_modules") \
   ESBUILD_BINARY_PATH=$(winepath -w "$dir/node_modules/@esbuild/win32-x64/esbuild.exe") \
   NO_COLOR=1 PREBUILDS_ONLY=1 SOCKCTL_EMULATOR=wine \
-  wine "$dir/node/bin/node.exe" node_modules/vitest/vitest.mjs run "$@" >"$log" 2>&1 || status=$?
+  wine "$dir/node/bin/node.exe" "${run[@]}" >"$log" 2>&1 || status=$?
 cat "$log"
 echo "wine $(wine --version), node $NODE_VERSION: $([ $status = 0 ] && echo ok || echo FAILED) in $((SECONDS - start)) s"
 exit $status
