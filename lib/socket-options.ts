@@ -126,39 +126,56 @@ function toLinger(value: unknown, argName: string): Linger {
   );
 }
 
-/** A validated value, ready for the native op: [value, extra] or a string. */
-type Encoded = { kind: number; value: number; extra: number; text?: Uint8Array };
+/** How errors name the value: `policy.tos`, or setOption's own `value`. */
+function argOf(prefix: string | null, name: string): string {
+  return prefix === null ? name : `${prefix}.${name}`;
+}
 
-function encode(r: Resolved, value: unknown, argName: string): Encoded {
+/**
+ * Validates `value` for row `r` and writes it as op `i`, a string at
+ * `textAt` in the shared text; returns where the next string goes.
+ */
+function put(i: number, r: Resolved, value: unknown, prefix: string | null, own: string, textAt: number): number {
   switch (r.row.value) {
     case 'boolean':
-      if (typeof value !== 'boolean') throw invalidArgType(argName, 'of type boolean', value);
-      return { kind: r.kind, value: value ? 1 : 0, extra: 0 };
+      if (typeof value !== 'boolean') throw invalidArgType(argOf(prefix, own), 'of type boolean', value);
+      writeOp(i, r, r.kind, value ? 1 : 0, 0);
+      return textAt;
     case 'linger': {
-      const { enabled, seconds } = toLinger(value, argName);
+      const { enabled, seconds } = toLinger(value, argOf(prefix, own));
       if (!Number.isInteger(seconds) || seconds < 0 || seconds > r.max) {
-        throw outOfRange(`${argName}.seconds`, `an integer >= 0 and <= ${r.max}`, seconds);
+        throw outOfRange(`${argOf(prefix, own)}.seconds`, `an integer >= 0 and <= ${r.max}`, seconds);
       }
-      return { kind: r.kind, value: enabled ? 1 : 0, extra: seconds };
+      writeOp(i, r, r.kind, enabled ? 1 : 0, seconds);
+      return textAt;
     }
     case 'string': {
-      if (typeof value !== 'string') throw invalidArgType(argName, 'of type string', value);
+      if (typeof value !== 'string') throw invalidArgType(argOf(prefix, own), 'of type string', value);
       const bytes = utf8.encode(value);
-      if (bytes.includes(0)) throw invalidArgValue(argName, 'must not contain null bytes', value);
+      if (bytes.includes(0)) throw invalidArgValue(argOf(prefix, own), 'must not contain null bytes', value);
       const maxBytes = r.row.maxBytes ?? 0;
-      if (bytes.length > maxBytes) throw outOfRange(`${argName}.length`, `<= ${maxBytes} bytes`, bytes.length);
-      return { kind: r.kind, value: 0, extra: bytes.length, text: bytes };
+      if (bytes.length > maxBytes) {
+        throw outOfRange(`${argOf(prefix, own)}.length`, `<= ${maxBytes} bytes`, bytes.length);
+      }
+      text.set(bytes, textAt);
+      writeOp(i, r, r.kind, textAt, bytes.length);
+      return textAt + bytes.length;
     }
     default: {
-      if (typeof value !== 'number') throw invalidArgType(argName, 'of type number', value);
+      if (typeof value !== 'number') throw invalidArgType(argOf(prefix, own), 'of type number', value);
       if (!Number.isInteger(value) || value < r.min || value > r.max) {
-        throw outOfRange(argName, `an integer >= ${r.min} and <= ${r.max}`, value);
+        throw outOfRange(argOf(prefix, own), `an integer >= ${r.min} and <= ${r.max}`, value);
       }
       if (value % r.scale !== 0) {
-        throw outOfRange(argName, `a multiple of ${r.scale} on this platform, which counts whole seconds`, value);
+        throw outOfRange(
+          argOf(prefix, own),
+          `a multiple of ${r.scale} on this platform, which counts whole seconds`,
+          value,
+        );
       }
       // An unsigned option (SO_MARK) travels as the int with the same bits.
-      return { kind: r.kind, value: (value / r.scale) | 0, extra: 0 };
+      writeOp(i, r, r.kind, (value / r.scale) | 0, 0);
+      return textAt;
     }
   }
 }
@@ -206,6 +223,14 @@ function probe(): Set<OptionName> {
 }
 
 const known = probe();
+/**
+ * Each option's place in the table. A batch runs in table order, whatever
+ * the policy's: Linux rewrites SO_PRIORITY when IP_TOS is set, so tos must
+ * go before priority.
+ */
+const order = new Map<string, number>(OPTION_NAMES.map((name, i) => [name, i]));
+/** The rows this OS, kernel and build support, by name. */
+const usable = new Map<string, Resolved>([...resolved].filter(([name]) => known.has(name)));
 
 /**
  * What this OS, kernel and build support: one flag per named option, plus
@@ -228,13 +253,13 @@ export const features: Readonly<Record<OptionName | 'tcpInfo' | 'bindHelpers', b
 // --- the API --------------------------------------------------------------
 
 function lookup(name: unknown, argName = 'name'): Resolved {
+  const r = usable.get(name as string);
+  if (r !== undefined) return r;
   if (typeof name !== 'string') throw invalidArgType(argName, 'of type string', name);
   if (!Object.hasOwn(OPTIONS, name)) {
     throw invalidArgValue(argName, `must be one of ${OPTION_NAMES.join(', ')}`, name);
   }
-  const r = known.has(name as OptionName) ? resolved.get(name as OptionName) : undefined;
-  if (r === undefined) throw featureUnavailable(name);
-  return r;
+  throw featureUnavailable(name);
 }
 
 export interface TooLateError extends Error {
@@ -289,59 +314,68 @@ interface Plan {
 }
 
 /**
- * Validates a whole policy and lays it out as ops, before any system call.
- * `argOf` names a value in errors: `policy.tos`, or setOption's `value`.
+ * Validates a whole policy and lays it out as ops, in table order, before
+ * any system call. Errors name a value `<prefix>.<option>`.
  */
-function plan(policy: Record<string, unknown>, argOf: (name: OptionName) => string): Plan {
+function plan(policy: unknown, prefix: string): Plan {
+  if (typeof policy !== 'object' || policy === null || Array.isArray(policy)) {
+    throw invalidArgType(prefix, 'of type object', policy);
+  }
   const p: Plan = { batch: [], opOf: [], count: 0, skipped: [] };
   let textAt = 0;
-  let keepAliveVals: { op: number; idleSecs: number; intervalSecs: number } | undefined;
-  for (const name of OPTION_NAMES) {
-    const value = policy[name];
-    if (value === undefined) continue;
-    const r = known.has(name) ? resolved.get(name) : undefined;
+  let pair: KeepAlivePair | undefined;
+  const names = Object.keys(policy);
+  for (let i = 1; i < names.length; i++) {
+    if ((order.get(names[i - 1]) ?? -1) > (order.get(names[i]) ?? -1)) {
+      names.sort((a, b) => (order.get(a) ?? -1) - (order.get(b) ?? -1));
+      break;
+    }
+  }
+  for (const name of names) {
+    const value = (policy as Record<string, unknown>)[name];
+    const r = usable.get(name);
     if (r === undefined) {
-      p.skipped.push({ name, reason: 'unsupported' });
+      if (!Object.hasOwn(OPTIONS, name)) {
+        throw invalidArgValue(`${prefix}.${name}`, `is not an option; options are ${OPTION_NAMES.join(', ')}`, name);
+      }
+      if (value !== undefined) p.skipped.push({ name: name as OptionName, reason: 'unsupported' });
       continue;
     }
-    const e = encode(r, value, argOf(name));
+    if (value === undefined) continue;
     p.batch.push(r);
     if (r.keepAliveVals) {
-      // One ioctl carries both times; the one the policy leaves out keeps
-      // Windows' default (2 h idle, 1 s interval).
-      keepAliveVals ??= { op: p.count++, idleSecs: 7200, intervalSecs: 1 };
-      if (name === 'keepAliveIdleSecs') keepAliveVals.idleSecs = e.value;
-      else keepAliveVals.intervalSecs = e.value;
-      writeOp(keepAliveVals.op, r, e.kind, keepAliveVals.idleSecs * 1000, keepAliveVals.intervalSecs * 1000);
-      p.opOf.push(keepAliveVals.op);
-      continue;
+      // One ioctl carries both times, so the pair shares one op.
+      pair ??= { op: p.count++, idleMs: 7200_000, intervalMs: 1000 };
+      putKeepAliveVals(pair, r, value, prefix, name);
+      p.opOf.push(pair.op);
+    } else {
+      textAt = put(p.count, r, value, prefix, name, textAt);
+      p.opOf.push(p.count++);
     }
-    if (e.text !== undefined) {
-      text.set(e.text, textAt);
-      e.value = textAt;
-      textAt += e.text.length;
-    }
-    p.opOf.push(p.count);
-    writeOp(p.count++, r, e.kind, e.value, e.extra);
   }
   return p;
 }
 
-function validatePolicy(policy: unknown, argName: string): Record<string, unknown> {
-  if (typeof policy !== 'object' || policy === null || Array.isArray(policy)) {
-    throw invalidArgType(argName, 'of type object', policy);
-  }
-  for (const key of Object.keys(policy)) {
-    if (!Object.hasOwn(OPTIONS, key)) {
-      throw invalidArgValue(`${argName}.${key}`, `is not an option; options are ${OPTION_NAMES.join(', ')}`, key);
-    }
-  }
-  return policy as Record<string, unknown>;
+/**
+ * Windows before 1709 sets both keepalive times in one ioctl; a time the
+ * policy leaves out keeps Windows' default (2 h idle, 1 s between probes).
+ */
+interface KeepAlivePair {
+  op: number;
+  idleMs: number;
+  intervalMs: number;
+}
+function putKeepAliveVals(pair: KeepAlivePair, r: Resolved, value: unknown, prefix: string | null, own: string): void {
+  put(pair.op, r, value, prefix, own, 0);
+  const secs = ops[pair.op * OP_INTS + 4];
+  if (r.name === 'keepAliveIdleSecs') pair.idleMs = secs * 1000;
+  else pair.intervalMs = secs * 1000;
+  writeOp(pair.op, r, KIND.keepAliveVals, pair.idleMs, pair.intervalMs);
 }
 
 /** Checks a whole policy (names, types, ranges) without a system call. */
 export function checkPolicy(policy: unknown, argName: string): Policy {
-  plan(validatePolicy(policy, argName), (name) => `${argName}.${name}`);
+  plan(policy, argName);
   return policy as Policy;
 }
 
@@ -362,7 +396,7 @@ export function pick(policy: Policy, keep: (row: OptionRow) => boolean): Policy 
  */
 export function apply(target: Target, policy: Policy): ApplyResult {
   const fd = fdOf(target);
-  const p = plan(validatePolicy(policy, 'policy'), (name) => `policy.${name}`);
+  const p = plan(policy, 'policy');
   const result: ApplyResult = { applied: [], skipped: p.skipped };
   const done = p.count === 0 ? 0 : native.apply(fd, p.count);
   p.batch.forEach((r, i) => {
@@ -392,11 +426,9 @@ export function setOption<K extends OptionName>(target: Target, name: K, value: 
 export function setNamed(target: Target, name: OptionName, value: unknown, argName: string): void {
   const fd = fdOf(target);
   const r = lookup(name);
-  // A policy leaves an undefined option out; here it is a bad value.
-  if (value === undefined) encode(r, value, argName);
-  const { count } = plan({ [name]: value }, () => argName);
-  const done = native.apply(fd, count);
-  if (done < count) throw systemError(scratch[done], 'setsockopt', label(r));
+  if (r.keepAliveVals) putKeepAliveVals({ op: 0, idleMs: 7200_000, intervalMs: 1000 }, r, value, null, argName);
+  else put(0, r, value, null, argName, 0);
+  if (native.apply(fd, 1) === 0) throw systemError(scratch[0], 'setsockopt', label(r));
   if (scratch[0] === TOO_LATE) throw tooLate(r);
 }
 
