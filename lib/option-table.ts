@@ -269,7 +269,7 @@ export const OPTIONS = {
     summary: 'Largest segment this side announces and sends (TCP_MAXSEG; 0: the default).',
     core: 'none',
     linux: { level: TCP, name: 'TCP_MAXSEG', note: '0 or 88–32767' },
-    darwin: { level: TCP, name: 'TCP_MAXSEG' },
+    darwin: { level: TCP, name: 'TCP_MAXSEG', min: 1, note: 'no 0: macOS refuses it' },
   },
   deferAcceptSecs: {
     value: 'integer',

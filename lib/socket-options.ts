@@ -219,6 +219,17 @@ function probe(): Set<OptionName> {
   } finally {
     for (const fd of [v4, v6]) if (fd >= 0) native.close(fd);
   }
+  // The ioctl writes both times: if either must take it, both do, or it
+  // would reset the other to Windows' default.
+  const idle = resolved.get('keepAliveIdleSecs');
+  const interval = resolved.get('keepAliveIntervalSecs');
+  if (idle && interval && idle.keepAliveVals !== interval.keepAliveVals) {
+    for (const r of [idle, interval]) {
+      r.keepAliveVals = true;
+      r.kind = KIND.keepAliveVals;
+      known.add(r.name);
+    }
+  }
   return known;
 }
 
@@ -352,6 +363,20 @@ function plan(policy: unknown, prefix: string): Plan {
       textAt = put(p.count, r, value, prefix, name, textAt);
       p.opOf.push(p.count++);
     }
+  }
+  // The ioctl turns keepalive on: a keepAlive the policy gives (false, say)
+  // goes again after it.
+  const keepAlive = p.batch.findIndex((r) => r.name === 'keepAlive');
+  if (pair !== undefined && keepAlive >= 0) {
+    textAt = put(
+      p.count,
+      p.batch[keepAlive],
+      (policy as Record<string, unknown>).keepAlive,
+      prefix,
+      'keepAlive',
+      textAt,
+    );
+    p.opOf[keepAlive] = p.count++;
   }
   return p;
 }

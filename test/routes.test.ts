@@ -70,7 +70,8 @@ function get(options: http.RequestOptions): Promise<net.Socket> {
 async function expectPolicyOn(socket: net.Socket, expectBuffer: boolean): Promise<void> {
   expect(getOption(socket, 'keepAlive')).toBe(true);
   expect(getOption(socket, 'noDelay')).toBe(true);
-  if (features.keepAliveIdleSecs) expect(getOption(socket, 'keepAliveIdleSecs')).toBe(IDLE);
+  // Windows before 1709 (and Wine 8) set the idle time through an ioctl that cannot be read back.
+  if (features.keepAliveIdleSecs && !windows) expect(getOption(socket, 'keepAliveIdleSecs')).toBe(IDLE);
   if (linux) {
     if (expectBuffer) expect(getOption(socket, 'recvBufferBytes')).toBe(2 * RCVBUF);
     const detail = ssDetail(tupleOf(socket));
@@ -296,6 +297,7 @@ describe('installPolicy', () => {
   });
 
   it('fetch: sockets undici connected', async () => {
+    if (under('wine', "Wine 8: Node's own fetch() to a loopback server fails with connect UNKNOWN")) return;
     const { port } = await httpServer();
     const seen = install();
     const res = await fetch(`http://127.0.0.1:${port}/`);
@@ -375,5 +377,3 @@ describe('installPolicy', () => {
     expect(seen.errors[0]).toMatchObject({ code: 'ENOENT', syscall: 'setsockopt' });
   });
 });
-
-void windows;
