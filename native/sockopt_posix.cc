@@ -148,11 +148,17 @@ int DescribeSocket(fd_t fd, int* family, int* stage) {
   if (getsockname(s, reinterpret_cast<sockaddr*>(&ss), &len) != 0)
     return Fail();
   *family = ss.ss_family == AF_INET ? 4 : ss.ss_family == AF_INET6 ? 6 : 0;
-  int port = 0;
-  if (ss.ss_family == AF_INET)
-    port = reinterpret_cast<sockaddr_in*>(&ss)->sin_port;
-  else if (ss.ss_family == AF_INET6)
-    port = reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port;
+  // Bound: a port, or an address without one (IP_BIND_ADDRESS_NO_PORT
+  // leaves the port to connect). Only a wildcard bind without a port looks
+  // like no bind at all.
+  bool bound = false;
+  if (ss.ss_family == AF_INET) {
+    const auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+    bound = a->sin_port != 0 || a->sin_addr.s_addr != htonl(INADDR_ANY);
+  } else if (ss.ss_family == AF_INET6) {
+    const auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+    bound = a->sin6_port != 0 || !IN6_IS_ADDR_UNSPECIFIED(&a->sin6_addr);
+  }
   int listening = 0;
   int rc = GetInt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening);
   if (rc != 0) return rc;
@@ -165,7 +171,7 @@ int DescribeSocket(fd_t fd, int* family, int* stage) {
   else if (listening)
     *stage = kListening;
   else
-    *stage = port != 0 ? kBound : kUnbound;
+    *stage = bound ? kBound : kUnbound;
   return 0;
 }
 
