@@ -81,8 +81,10 @@ const junk: unknown[] = [
   ...numbers,
 ];
 
+/** setOption, getOption and apply. */
+const NAMED_CALLS = 3;
 /** How many targeted functions step() chooses from; the last two may close their socket. */
-const FUNCTIONS = 12;
+const FUNCTIONS = 12 + NAMED_CALLS;
 
 export interface Outcome {
   ok: boolean;
@@ -103,6 +105,10 @@ export function errorProblem(err: unknown): string | undefined {
     return e.code === 'ERR_OUT_OF_RANGE' ? undefined : `RangeError with code ${String(e.code)}`;
   }
   if (err instanceof Error && e.code === 'ERR_SERVER_ALREADY_LISTEN') return undefined;
+  if (err instanceof Error && e.code === 'ERR_SOCKET_OPTION_TOO_LATE') {
+    const { option, phase } = err as sockctl.TooLateError;
+    return isOptionName(option) && optionTable[option].phase === phase ? undefined : `too late for ${option} ${phase}`;
+  }
   if (
     err instanceof Error &&
     typeof e.code === 'string' &&
@@ -138,6 +144,92 @@ function isLinger(x: unknown): boolean {
   const l = x as { enabled?: unknown; seconds?: unknown } | null;
   return typeof l === 'object' && l !== null && typeof l.enabled === 'boolean' && seconds(l.seconds);
 }
+
+// --- the named options: setOption, getOption, apply ------------------------
+
+const platform = process.platform as 'linux' | 'darwin' | 'win32';
+const optionTable = sockctl.optionTable as Record<string, sockctl.OptionRow>;
+
+function isOptionName(x: unknown): x is sockctl.OptionName {
+  return typeof x === 'string' && Object.hasOwn(optionTable, x);
+}
+
+/** The error an option name gets before any system call, if any. */
+function nameError(name: unknown): string | undefined {
+  if (typeof name !== 'string') return 'ERR_INVALID_ARG_TYPE';
+  if (!isOptionName(name)) return 'ERR_INVALID_ARG_VALUE';
+  return sockctl.features[name] ? undefined : 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM';
+}
+
+/** The error a value of a supported option gets before any system call, if any: the table's rules, restated. */
+function valueError(name: sockctl.OptionName, value: unknown): string | undefined {
+  const row = optionTable[name];
+  const os = row[platform];
+  const min = os?.min ?? row.min ?? 0;
+  const max = name === 'linger' ? sockctl.MAX_LINGER_SECONDS : (os?.max ?? row.max ?? 0);
+  const integer = (x: number) => Number.isInteger(x) && x >= min && x <= max && x % (os?.scale ?? 1) === 0;
+  switch (row.value) {
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : 'ERR_INVALID_ARG_TYPE';
+    case 'string': {
+      if (typeof value !== 'string') return 'ERR_INVALID_ARG_TYPE';
+      if (value.includes('\0')) return 'ERR_INVALID_ARG_VALUE';
+      return Buffer.byteLength(value) <= row.maxBytes! ? undefined : 'ERR_OUT_OF_RANGE';
+    }
+    case 'linger': {
+      const l = value as { enabled?: unknown; seconds?: unknown } | null;
+      const seconds =
+        value === false
+          ? 0
+          : typeof value === 'number'
+            ? value
+            : typeof l === 'object' && l !== null && typeof l.enabled === 'boolean' && typeof l.seconds === 'number'
+              ? l.seconds
+              : undefined;
+      if (seconds === undefined) return 'ERR_INVALID_ARG_TYPE';
+      return Number.isInteger(seconds) && seconds >= 0 && seconds <= max ? undefined : 'ERR_OUT_OF_RANGE';
+    }
+    default:
+      if (typeof value !== 'number') return 'ERR_INVALID_ARG_TYPE';
+      return integer(value) ? undefined : 'ERR_OUT_OF_RANGE';
+  }
+}
+
+/**
+ * What apply() makes of a policy before any system call: the error, or the
+ * supported options it would set (none: no system call at all).
+ */
+function planError(policy: unknown): { error?: string; toSet: sockctl.OptionName[] } {
+  if (typeof policy !== 'object' || policy === null || Array.isArray(policy)) {
+    return { error: 'ERR_INVALID_ARG_TYPE', toSet: [] };
+  }
+  if (Object.keys(policy).some((key) => !isOptionName(key))) return { error: 'ERR_INVALID_ARG_VALUE', toSet: [] };
+  const toSet: sockctl.OptionName[] = [];
+  for (const name of sockctl.optionNames) {
+    // Its own keys only, in table order.
+    const value = Object.hasOwn(policy, name) ? (policy as Record<string, unknown>)[name] : undefined;
+    if (value === undefined || !sockctl.features[name]) continue;
+    const error = valueError(name, value);
+    if (error) return { error, toSet: [] };
+    toSet.push(name);
+  }
+  return { toSet };
+}
+
+/** A successful apply() accounts for every option of the policy once: applied in table order, or skipped with a reason. */
+function applyResultProblem(policy: Record<string, unknown>, result: sockctl.ApplyResult): string | undefined {
+  const given = sockctl.optionNames.filter((name) => Object.hasOwn(policy, name) && policy[name] !== undefined);
+  const applied = sockctl.optionNames.filter((name) => result.applied.includes(name));
+  if (applied.join() !== result.applied.join()) return `applied out of table order: ${result.applied.join()}`;
+  const seen = [...result.applied, ...result.skipped.map((s) => s.name)].sort();
+  if (seen.join() !== [...given].sort().join()) return `result names ${seen.join()} for a policy of ${given.join()}`;
+  for (const { name, reason } of result.skipped) {
+    if (reason !== (sockctl.features[name] ? 'too-late' : 'unsupported')) return `${name} skipped as ${reason}`;
+  }
+  return undefined;
+}
+
+const valueTypes = { boolean: 'boolean', integer: 'number', string: 'string', linger: 'object' } as const;
 
 /** The error a call must give, or undefined where any contract error (or success) may do. */
 function expected(fn: string, t: Target, argsValid: boolean): string | undefined {
@@ -324,6 +416,144 @@ export class Fuzzer {
     }
   }
 
+  /** An option name: mostly a real one. */
+  private optionName(): unknown {
+    return this.rng.below(8) === 0
+      ? this.rng.pick(['nope', '', '__proto__', 'toString', 'KEEPALIVE', this.arg()])
+      : this.rng.pick(sockctl.optionNames);
+  }
+
+  /**
+   * A value for it, often of the wrong type or out of range. The valid ones
+   * stay harmless for the shared sockets: no interface but loopback, and
+   * what only matters before bind or connect is too late on every shared
+   * socket but the UDP one, which takes it as a UDP socket does.
+   */
+  private optionValue(name: unknown): unknown {
+    const row = isOptionName(name) ? optionTable[name] : undefined;
+    const strings = ['lo', '', 'reno', 'nonexistent', 'nosuchdev0', 'x'.repeat(16), 'l\0o', 'é'.repeat(8)];
+    if (row === undefined || this.rng.below(4) === 0) {
+      return this.rng.pick([this.arg(), this.rng.pick(strings), this.lingerArg(), true, false]);
+    }
+    switch (row.value) {
+      case 'boolean':
+        return this.rng.pick([true, false, 1, 'true', null]);
+      case 'string':
+        return this.rng.pick(strings);
+      case 'linger':
+        return this.lingerArg();
+      default: {
+        const { min = 0, max = 0 } = row;
+        return this.rng.pick([min, max, min - 1, max + 1, 1, 1000, 0x5eed, this.rng.pick(numbers), '5']);
+      }
+    }
+  }
+
+  private policy(): unknown {
+    switch (this.rng.below(8)) {
+      case 0:
+        return this.arg();
+      case 1:
+        return {};
+      case 2:
+        // An inherited option is not the policy's own: nothing to set.
+        return this.rng.pick([null, [], [{ tos: 1 }], () => {}, 'tos', new Date(0), Object.create({ tos: 0x28 })]);
+      default: {
+        const policy: Record<string, unknown> = {};
+        for (let n = 1 + this.rng.below(4); n > 0; n--) {
+          const name = this.optionName();
+          if (typeof name === 'string') policy[name] = this.optionValue(name);
+        }
+        return policy;
+      }
+    }
+  }
+
+  /**
+   * setOption, getOption and apply. An argument error comes before any
+   * system call, so its code is known exactly; past that, the target
+   * decides (a closed descriptor: EBADF), except that a policy with nothing
+   * to set makes no system call at all and must succeed.
+   */
+  private namedCall(t: Target, which: number): Outcome {
+    const target = t.value as never;
+    switch (which) {
+      case 0: {
+        const name = this.optionName();
+        const value = this.optionValue(name);
+        const argError = nameError(name) ?? valueError(name as sockctl.OptionName, value);
+        return this.named('setOption', t, () => sockctl.setOption(target, name as never, value as never), argError);
+      }
+      case 1: {
+        const name = this.optionName();
+        return this.named(
+          'getOption',
+          t,
+          () => sockctl.getOption(target, name as never),
+          nameError(name),
+          (got) => (typeof got === valueTypes[optionTable[name as string].value] ? undefined : `read ${String(got)}`),
+        );
+      }
+      default: {
+        const policy = this.policy();
+        const { error, toSet } = planError(policy);
+        return this.named(
+          'apply',
+          t,
+          () => sockctl.apply(target, policy as never),
+          error,
+          (result) => applyResultProblem(policy as Record<string, unknown>, result as sockctl.ApplyResult),
+          toSet.length > 0,
+          (err) => {
+            // A failed setsockopt says what was set before it.
+            const result = (err as { result?: sockctl.ApplyResult }).result;
+            if ((err as { syscall?: string }).syscall !== 'setsockopt') return undefined;
+            return result && result.applied.every((name) => toSet.includes(name))
+              ? undefined
+              : 'no result on the error';
+          },
+        );
+      }
+    }
+  }
+
+  private named(
+    fn: string,
+    t: Target,
+    call: () => unknown,
+    argError: string | undefined,
+    checkResult: (result: unknown) => string | undefined = () => undefined,
+    callsTheOs = true,
+    checkError: (err: unknown) => string | undefined = () => undefined,
+  ): Outcome {
+    // fdOf judges the target first.
+    const early = t.kind === 'notype' || t.kind === 'range' || t.kind === 'gone';
+    let want = early ? expectedFor(fn, t) : argError;
+    // Winsock judges a closed handle after the option, as for setsockopt.
+    if (want === undefined && callsTheOs && !(process.platform === 'win32' && t.kind === 'closed')) {
+      want = expectedFor(fn, t);
+    }
+    const mustSucceed = !early && argError === undefined && !callsTheOs;
+    let result: unknown;
+    try {
+      result = call();
+    } catch (err) {
+      const problem = errorProblem(err) ?? checkError(err);
+      if (problem) return { ok: false, problem: `${fn} on a ${t.kind} target: ${problem}` };
+      const code = (err as { code?: string }).code;
+      if (mustSucceed) return { ok: false, problem: `${fn} on a ${t.kind} target gave ${code}, yet sets nothing` };
+      if (want && code !== want) {
+        return { ok: false, problem: `${fn} on a ${t.kind} target gave ${code}, expected ${want}` };
+      }
+      if (code === 'ERR_SOCKET_OPTION_TOO_LATE' && fn !== 'setOption') return { ok: false, problem: `${fn}: ${code}` };
+      return { ok: true };
+    }
+    if (want) return { ok: false, problem: `${fn} on a ${t.kind} target succeeded; expected ${want}` };
+    if (argError) return { ok: false, problem: `${fn} accepted invalid arguments` };
+    const problem = checkResult(result);
+    return problem ? { ok: false, problem: `${fn} on a ${t.kind} target: ${problem}` } : { ok: true };
+  }
+
   /** One random call; resolves with what was wrong, if anything. */
   async step(): Promise<Outcome> {
     this.calls++;
@@ -372,7 +602,10 @@ export class Fuzzer {
       ['abort', () => sockctl.abort(target), true],
       ['closeGracefully', () => sockctl.closeGracefully(target, { timeout: this.rng.below(3) }), true, true],
     ];
-    const [fn, call, argsValid, isAsync] = calls[which];
+    // The named options come between the others and the two that may close their socket.
+    const named = which - (calls.length - 2);
+    if (named >= 0 && named < NAMED_CALLS) return this.namedCall(t, named);
+    const [fn, call, argsValid, isAsync] = calls[named >= NAMED_CALLS ? which - NAMED_CALLS : which];
     const want = expected(fn, t, argsValid);
     try {
       const result = call();
