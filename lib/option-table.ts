@@ -9,7 +9,8 @@
  * The last moment an option still has its effect:
  * - `any`: any time;
  * - `bind`: before bind(2);
- * - `connect`: before connect(2) or listen(2);
+ * - `connect`: before connect(2) or listen(2) (a UDP socket's connect only
+ *   names a default peer, so not there);
  * - `listener`: on a socket that is not connected (a listener, before or
  *   after listen(2); the sockets it accepts inherit the option).
  */
@@ -156,7 +157,7 @@ export const OPTIONS = {
     max: 255,
     phase: 'any',
     summary:
-      'Type of service / traffic class byte (IP_TOS, IPV6_TCLASS on an IPv6 socket). Set before connect, the SYN carries it too.',
+      'Type of service / traffic class byte (IP_TOS, IPV6_TCLASS on an IPv6 socket). Set before connect, the SYN carries it too. TCP keeps the two ECN bits for itself (0x2b reads back 0x28), and on IPv4 Linux derives the priority from it.',
     core: '`setTypeOfService` 24.15+, 25.6+ (after connect)',
     linux: { level: 'IPPROTO_IP', name: 'IP_TOS', v6: ['IPPROTO_IPV6', 'IPV6_TCLASS'] },
     darwin: { level: 'IPPROTO_IP', name: 'IP_TOS', v6: ['IPPROTO_IPV6', 'IPV6_TCLASS'] },
@@ -231,7 +232,8 @@ export const OPTIONS = {
     max: INT_MAX,
     phase: 'listener',
     tcp: true,
-    summary: 'TCP Fast Open on a listener: how many pending Fast Open requests it queues (0: off).',
+    summary:
+      'TCP Fast Open on a listener: how many pending Fast Open requests it queues (0: off), capped by net.core.somaxconn.',
     core: 'none',
     linux: { level: TCP, name: 'TCP_FASTOPEN' },
   },
@@ -278,7 +280,7 @@ export const OPTIONS = {
     phase: 'listener',
     tcp: true,
     summary:
-      'A listener wakes accept() only once data arrives, waiting up to this long (TCP_DEFER_ACCEPT). Read back rounded up to the retransmission steps.',
+      'A listener wakes accept() only once data arrives, waiting up to this long (TCP_DEFER_ACCEPT). Read back rounded up to the retransmission steps, and capped (Linux: 29887 s).',
     core: 'none',
     linux: { level: TCP, name: 'TCP_DEFER_ACCEPT' },
   },
@@ -301,7 +303,8 @@ export const OPTIONS = {
     min: 0,
     max: INT_MAX,
     phase: 'any',
-    summary: 'Queueing priority of sent packets (SO_PRIORITY); above 6 needs CAP_NET_ADMIN.',
+    summary:
+      'Queueing priority of sent packets (SO_PRIORITY); above 6 needs CAP_NET_ADMIN. Setting tos on IPv4 rewrites it, so set it after tos (apply does).',
     core: 'none',
     linux: { level: SOCKET, name: 'SO_PRIORITY' },
   },

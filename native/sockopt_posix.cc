@@ -166,8 +166,13 @@ int DescribeSocket(fd_t fd, int* family, int* stage) {
   len = sizeof peer;
   // A connect(2) still in flight reads as bound: the kernel names no peer
   // before the handshake ends.
+  int type = 0;
   if (getpeername(s, reinterpret_cast<sockaddr*>(&peer), &len) == 0)
-    *stage = kConnected;
+    // A connected UDP socket only has a default peer: what may be set
+    // before connect still works on it, so it counts as bound.
+    *stage = GetInt(fd, SOL_SOCKET, SO_TYPE, &type) == 0 && type == SOCK_DGRAM
+                 ? kBound
+                 : kConnected;
   else if (listening)
     *stage = kListening;
   else

@@ -176,8 +176,13 @@ int DescribeSocket(fd_t fd, int* family, int* stage) {
     return SocketError(Sock(fd));
   sockaddr_storage peer = {};
   len = sizeof peer;
+  int type = 0;
   if (getpeername(Sock(fd), reinterpret_cast<sockaddr*>(&peer), &len) == 0)
-    *stage = kConnected;
+    // A connected UDP socket only has a default peer: what may be set
+    // before connect still works on it, so it counts as bound.
+    *stage = GetInt(fd, SOL_SOCKET, SO_TYPE, &type) == 0 && type == SOCK_DGRAM
+                 ? kBound
+                 : kConnected;
   else
     *stage = listening ? kListening : kBound;
   return 0;
