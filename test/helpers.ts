@@ -254,22 +254,68 @@ export function expectCode(fn: () => unknown, code: string): Error {
 }
 
 /**
- * Linux: what `ss -tnoeim` says of exactly this 4-tuple — timers, skmem,
- * marks, the congestion algorithm — as one line; a witness outside sockctl.
+ * Linux: what `ss` shows of exactly one connection — timers, skmem, marks,
+ * the congestion algorithm, tos, inet flags — a witness outside sockctl.
  */
-export function ssDetail(t: FourTuple): string {
+export function ssOf(t: FourTuple): string {
   const out = spawnSync(
     'ss',
-    ['-H', '-tnoeim', 'src', endpoint(t.localAddress, t.localPort), 'dst', endpoint(t.remoteAddress, t.remotePort)],
-    { encoding: 'utf8' },
+    [
+      '-H',
+      '-atnoeim',
+      '--tos',
+      '--inet-sockopt',
+      'src',
+      endpoint(t.localAddress, t.localPort),
+      'dst',
+      endpoint(t.remoteAddress, t.remotePort),
+    ],
+    { encoding: 'utf8', timeout: 10_000 },
   );
   if (out.status !== 0) throw new Error(`ss failed: ${out.stderr || out.error}`);
+  const sockets = out.stdout.split('\n').filter((line) => /^\S/.test(line));
+  if (sockets.length !== 1) throw new Error(`ss matched ${sockets.length} sockets, not 1:\n${out.stdout}`);
   return out.stdout.replace(/\s+/g, ' ').trim();
 }
 
-/** The keepalive timer `ss -o` shows (`timer:(keepalive,1min16sec,0)`), in seconds; undefined without one. */
-export function keepaliveTimerSecs(detail: string): number | undefined {
-  const m = /timer:\(keepalive,(?:(\d+)min)?(?:(\d+)sec)?(?:(\d+)ms)?/.exec(detail);
-  if (!m) return undefined;
-  return Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0) + Number(m[3] ?? 0) / 1000;
+export interface SsView {
+  state: string;
+  local: string;
+  /** Seconds left on the keepalive timer; undefined without one. */
+  keepaliveSecs?: number;
+  fwmark?: number;
+  rb: number;
+  tb: number;
+  tokens: string[];
+  tos?: number;
+  tclass?: number;
+  classId?: number;
+  inetFlags: string[];
+  advmss: number;
+}
+
+export function parseSs(line: string): SsView {
+  const [state, , , local] = line.split(' ');
+  const num = (re: RegExp): number | undefined => {
+    const m = re.exec(line);
+    return m ? Number(m[1]) : undefined;
+  };
+  const timer = /timer:\(keepalive,(?:(\d+)min)?(?:(\d+(?:\.\d+)?)sec)?(?:(\d+)ms)?,/.exec(line);
+  const skmem = /skmem:\(([^)]*)\)/.exec(line)?.[1] ?? '';
+  return {
+    state,
+    local,
+    keepaliveSecs: timer
+      ? Number(timer[1] ?? 0) * 60 + Number(timer[2] ?? 0) + Number(timer[3] ?? 0) / 1000
+      : undefined,
+    fwmark: num(/\bfwmark:(0x[0-9a-f]+)/),
+    rb: Number(/\brb(\d+)/.exec(skmem)?.[1]),
+    tb: Number(/\btb(\d+)/.exec(skmem)?.[1]),
+    tokens: line.split(' '),
+    tos: num(/\btos:(0x[0-9a-f]+|\d+)/),
+    tclass: num(/\btclass:(0x[0-9a-f]+|\d+)/),
+    classId: num(/\bclass_id:(0x[0-9a-f]+|\d+)/),
+    inetFlags: (/inet-sockopt: \(([^)]*)\)/.exec(line)?.[1] ?? '').trim().split(/\s+/),
+    advmss: Number(/\badvmss:(\d+)/.exec(line)?.[1]),
+  };
 }

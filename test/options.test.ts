@@ -40,8 +40,21 @@ import {
   type TooLateError,
 } from '../lib';
 import { native } from '../lib/native';
-import { closedFd, errnoOf, expectCode, listening, onCleanup, pair, portOf, track, tupleOf, waitFor } from './helpers';
-import type { FourTuple, Host } from './helpers';
+import {
+  closedFd,
+  errnoOf,
+  expectCode,
+  listening,
+  onCleanup,
+  pair,
+  parseSs,
+  portOf,
+  ssOf,
+  track,
+  tupleOf,
+  waitFor,
+} from './helpers';
+import type { Host } from './helpers';
 import { emulator, under } from './platform';
 
 const linux = process.platform === 'linux';
@@ -156,79 +169,6 @@ async function server(host: Host): Promise<net.Server> {
   const s = await listening(host);
   s.on('connection', (c: net.Socket) => track(c));
   return s;
-}
-
-// --- ss (Linux) -------------------------------------------------------------
-
-function endpoint(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-}
-
-/**
- * What `ss` shows of exactly this connection (the filter names all four
- * parts), on one line.
- */
-function ssOf(t: FourTuple): string {
-  const out = spawnSync(
-    'ss',
-    [
-      '-H',
-      '-atnoeim',
-      '--tos',
-      '--inet-sockopt',
-      'src',
-      endpoint(t.localAddress, t.localPort),
-      'dst',
-      endpoint(t.remoteAddress, t.remotePort),
-    ],
-    { encoding: 'utf8', timeout: 10_000 },
-  );
-  if (out.status !== 0) throw new Error(`ss failed: ${out.stderr || out.error}`);
-  const sockets = out.stdout.split('\n').filter((line) => /^\S/.test(line));
-  if (sockets.length !== 1) throw new Error(`ss matched ${sockets.length} sockets, not 1:\n${out.stdout}`);
-  return out.stdout.replace(/\s+/g, ' ').trim();
-}
-
-interface SsView {
-  state: string;
-  local: string;
-  /** Seconds left on the keepalive timer; undefined without one. */
-  keepaliveSecs?: number;
-  fwmark?: number;
-  rb: number;
-  tb: number;
-  tokens: string[];
-  tos?: number;
-  tclass?: number;
-  classId?: number;
-  inetFlags: string[];
-  advmss: number;
-}
-
-function parseSs(line: string): SsView {
-  const [state, , , local] = line.split(' ');
-  const num = (re: RegExp): number | undefined => {
-    const m = re.exec(line);
-    return m ? Number(m[1]) : undefined;
-  };
-  const timer = /timer:\(keepalive,(?:(\d+)min)?(?:(\d+(?:\.\d+)?)sec)?(?:(\d+)ms)?,/.exec(line);
-  const skmem = /skmem:\(([^)]*)\)/.exec(line)?.[1] ?? '';
-  return {
-    state,
-    local,
-    keepaliveSecs: timer
-      ? Number(timer[1] ?? 0) * 60 + Number(timer[2] ?? 0) + Number(timer[3] ?? 0) / 1000
-      : undefined,
-    fwmark: num(/\bfwmark:(0x[0-9a-f]+)/),
-    rb: Number(/\brb(\d+)/.exec(skmem)?.[1]),
-    tb: Number(/\btb(\d+)/.exec(skmem)?.[1]),
-    tokens: line.split(' '),
-    tos: num(/\btos:(0x[0-9a-f]+|\d+)/),
-    tclass: num(/\btclass:(0x[0-9a-f]+|\d+)/),
-    classId: num(/\bclass_id:(0x[0-9a-f]+|\d+)/),
-    inetFlags: (/inet-sockopt: \(([^)]*)\)/.exec(line)?.[1] ?? '').trim().split(/\s+/),
-    advmss: Number(/\badvmss:(\d+)/.exec(line)?.[1]),
-  };
 }
 
 /** A congestion algorithm this kernel has that is not `current`: reno unless that is the default. */

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import type dns from 'node:dns';
 import { once } from 'node:events';
+import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -24,17 +25,7 @@ import {
   type ApplyResult,
   type Policy,
 } from '../lib';
-import {
-  keepaliveTimerSecs,
-  onCleanup,
-  portOf,
-  ssDetail,
-  tlsOptions,
-  track,
-  tupleOf,
-  waitFor,
-  windows,
-} from './helpers';
+import { onCleanup, parseSs, portOf, ssOf, tlsOptions, track, tupleOf, waitFor, windows } from './helpers';
 import { emulator, under } from './platform';
 
 const linux = process.platform === 'linux';
@@ -74,13 +65,39 @@ async function expectPolicyOn(socket: net.Socket, expectBuffer: boolean): Promis
   if (features.keepAliveIdleSecs && !windows) expect(getOption(socket, 'keepAliveIdleSecs')).toBe(IDLE);
   if (linux) {
     if (expectBuffer) expect(getOption(socket, 'recvBufferBytes')).toBe(2 * RCVBUF);
-    const detail = ssDetail(tupleOf(socket));
-    const timer = keepaliveTimerSecs(detail);
+    const detail = ssOf(tupleOf(socket));
+    const timer = parseSs(detail).keepaliveSecs;
     // The timer counts down from the idle time: well above the agent's 1 s.
     expect(timer, detail).toBeGreaterThan(IDLE - 10);
     expect(timer, detail).toBeLessThanOrEqual(IDLE);
-    if (expectBuffer) expect(detail).toContain(`rb${2 * RCVBUF}`);
+    if (expectBuffer) expect(parseSs(detail).rb).toBe(2 * RCVBUF);
   }
+}
+
+/** A loopback port nothing listens on: one just released. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = portOf(server);
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/** What a descriptor of this process names: socket:[inode] (Linux), else its number. */
+function descriptorName(fd: number): string {
+  return linux ? fs.readlinkSync(`/proc/self/fd/${fd}`) : String(fd);
+}
+function openDescriptorNames(): string[] {
+  if (!linux) return fs.readdirSync('/dev/fd');
+  return fs.readdirSync('/proc/self/fd').flatMap((fd) => {
+    try {
+      return [fs.readlinkSync(`/proc/self/fd/${fd}`)];
+    } catch {
+      return [];
+    }
+  });
 }
 
 /** What every onApply saw. */
@@ -154,22 +171,27 @@ describe('createConnection', () => {
   });
 
   it.runIf(features.bindHelpers)('every address refused: the last error, and no descriptor left (POSIX)', async () => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const port = portOf(server);
-    server.close();
-    await once(server, 'close');
+    const port = await closedPort();
     const lookup = ((_h: string, _o: unknown, callback: (...args: unknown[]) => void) =>
       callback(null, [
         { address: '127.0.0.1', family: 4 },
         { address: '::1', family: 6 },
       ])) as unknown as typeof dns.lookup;
+    // Each attempt's socket, by what the descriptor names (socket:[inode]).
+    const attempts: string[] = [];
+    const onApply = (_r: ApplyResult, s: net.Socket): void => {
+      attempts.push(descriptorName((s as unknown as { _handle: { fd: number } })._handle.fd));
+    };
     const err = await new Promise<NodeJS.ErrnoException>((resolve) =>
-      createConnection(policy)({ host: 'example.invalid', port, lookup }, (e) => resolve(e as NodeJS.ErrnoException)),
+      createConnection(policy, { onApply })({ host: 'example.invalid', port, lookup }, (e) =>
+        resolve(e as NodeJS.ErrnoException),
+      ),
     );
     expect(err.code).toBe('ECONNREFUSED');
     expect((err as { address?: string }).address).toBe('::1');
+    expect(attempts).toHaveLength(2);
+    // Each failed attempt's socket is destroyed, and its descriptor closes with it.
+    await waitFor('the attempts to close', () => attempts.every((name) => !openDescriptorNames().includes(name)));
   });
 
   it('refuses a bad policy when made, and a name without a callback when called', () => {
@@ -254,12 +276,7 @@ describe('undiciConnector', () => {
   });
 
   it('a refused connection reaches fetch as its cause', async () => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const port = portOf(server);
-    server.close();
-    await once(server, 'close');
+    const port = await closedPort();
     const dispatcher = new Agent({ connect: undiciConnector(policy) });
     onCleanup(() => void dispatcher.close());
     const err = await undiciFetch(`http://127.0.0.1:${port}/`, { dispatcher }).catch((e: Error) => e);
