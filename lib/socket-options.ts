@@ -211,9 +211,7 @@ function probe(): Set<OptionName> {
       if (!answers.some((rc) => unsupportedErrnos.has(rc))) {
         known.add(r.name);
       } else if (r.os.fallback === 'keepAliveVals') {
-        r.keepAliveVals = true;
-        r.kind = KIND.keepAliveVals;
-        known.add(r.name);
+        viaKeepAliveVals(r, known);
       }
     }
   } finally {
@@ -224,13 +222,15 @@ function probe(): Set<OptionName> {
   const idle = resolved.get('keepAliveIdleSecs');
   const interval = resolved.get('keepAliveIntervalSecs');
   if (idle && interval && idle.keepAliveVals !== interval.keepAliveVals) {
-    for (const r of [idle, interval]) {
-      r.keepAliveVals = true;
-      r.kind = KIND.keepAliveVals;
-      known.add(r.name);
-    }
+    for (const r of [idle, interval]) viaKeepAliveVals(r, known);
   }
   return known;
+}
+
+function viaKeepAliveVals(r: Resolved, known: Set<OptionName>): void {
+  r.keepAliveVals = true;
+  r.kind = KIND.keepAliveVals;
+  known.add(r.name);
 }
 
 const known = probe();
