@@ -7,6 +7,7 @@
 // a freshly configured socket for each attempt: Node's autoSelectFamily
 // would swap in a new socket of its own, without the options.
 import dns from 'node:dns';
+import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 import { parseAddress, validatePort } from './bind';
@@ -22,6 +23,12 @@ export interface RouteOptions {
    * and those skipped as unsupported here or too late for that socket.
    */
   onApply?: (result: ApplyResult, socket: net.Socket) => void;
+  /**
+   * TLS on top of each socket: true, or options for tls.connect (ca,
+   * rejectUnauthorized, ...). createConnection's default: TLS when an
+   * https.Agent calls it or the options say `protocol: 'https:'`.
+   */
+  tls?: boolean | tls.ConnectionOptions;
 }
 
 /** What http.Agent, http.request and net.connect pass (the TCP part). */
@@ -94,15 +101,21 @@ export function createConnection(policy: Policy, route: RouteOptions = {}): Crea
   }
   const anyTime = pick(policy, (row) => row.phase === 'any');
   const report = (result: ApplyResult, socket: net.Socket): void => onApply?.(result, socket);
+  const tlsOptions = typeof route.tls === 'object' ? route.tls : {};
 
-  return function sockctlCreateConnection(options: ConnectionOptions, callback?: ConnectCallback) {
+  return function sockctlCreateConnection(this: unknown, options: ConnectionOptions, callback?: ConnectCallback) {
     if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'of type object', options);
     if (callback !== undefined && typeof callback !== 'function') {
       throw invalidArgType('callback', 'of type function', callback);
     }
+    // https: an https.Agent calls this as its own method, https.request says
+    // so in the options; TLS then goes on top of the configured socket.
+    const secure = route.tls ?? (this instanceof https.Agent || options.protocol === 'https:');
+    const wrap = (tcp: net.Socket): net.Socket =>
+      secure ? tls.connect({ ...(options as tls.ConnectionOptions), ...tlsOptions, socket: tcp }) : tcp;
 
     if (typeof options.path === 'string') {
-      const socket = net.createConnection(options as net.NetConnectOpts);
+      const socket = wrap(net.createConnection(options as net.NetConnectOpts));
       report(allSkipped(policy, 'unsupported'), socket);
       return socket;
     }
@@ -110,26 +123,12 @@ export function createConnection(policy: Policy, route: RouteOptions = {}): Crea
     // Node's own BoundSocket is bound already: what must precede bind is too late.
     if (BoundSocket !== undefined && options.handle instanceof BoundSocket) {
       const result = apply(options.handle.fd(), policy);
-      const socket = net.createConnection(options as net.NetConnectOpts);
-      socket.once('connect', () => afterConnect(socket));
-      report(result, socket);
-      return socket;
+      return connecting(net.createConnection(options as net.NetConnectOpts), result);
     }
 
     // Windows: Node cannot adopt a SOCKET, so the policy waits for Node's
     // socket to connect, and what had to come first is reported too late.
-    if (!features.bindHelpers) {
-      const socket = net.createConnection(options as net.NetConnectOpts);
-      socket.once('connect', () => {
-        try {
-          report(apply(socket, policy), socket);
-          keepAfterNode(socket, anyTime, (err) => socket.destroy(err));
-        } catch (err) {
-          socket.destroy(err as Error);
-        }
-      });
-      return socket;
-    }
+    if (!features.bindHelpers) return connecting(net.createConnection(options as net.NetConnectOpts), 'at-connect');
 
     const host = options.host ?? 'localhost';
     if (typeof host !== 'string') throw invalidArgType('options.host', 'of type string', host);
@@ -143,11 +142,7 @@ export function createConnection(policy: Policy, route: RouteOptions = {}): Crea
     const localPort = options.localPort === undefined ? 0 : validatePort(options.localPort, 'options.localPort');
 
     const literal = net.isIP(host);
-    if (literal !== 0) {
-      const socket = attempt(host, literal as 4 | 6);
-      socket.once('connect', () => afterConnect(socket));
-      return socket;
-    }
+    if (literal !== 0) return connecting(attempt(host, literal as 4 | 6), 'reported');
     if (callback === undefined) {
       throw invalidArgType('callback', 'a function when options.host is a name to resolve', callback);
     }
@@ -183,8 +178,10 @@ export function createConnection(policy: Policy, route: RouteOptions = {}): Crea
       };
       const succeed = (): void => {
         socket.off('error', fail);
-        afterConnect(socket);
-        done(null, socket);
+        const outer = wrap(socket);
+        // Handed over first, so that the agent's 'free' listener runs before ours.
+        done(null, outer);
+        afterConnect(socket, outer);
       };
       socket.once('error', fail);
       socket.once('connect', succeed);
@@ -231,14 +228,38 @@ export function createConnection(policy: Policy, route: RouteOptions = {}): Crea
       return socket;
     }
 
-    // Node has written its noDelay and keepalive: put the policy's back.
-    function afterConnect(socket: net.Socket): void {
+    /**
+     * A TCP socket still connecting, returned at once (wrapped in TLS if
+     * asked). `before`: what was set before connect, to report; 'reported'
+     * when attempt() did; 'at-connect' when all of it waits for 'connect'
+     * (Windows).
+     */
+    function connecting(tcp: net.Socket, before: ApplyResult | 'reported' | 'at-connect'): net.Socket {
+      const outer = wrap(tcp);
+      if (typeof before === 'object') report(before, tcp);
+      tcp.once('connect', () => {
+        if (before === 'at-connect') {
+          try {
+            report(apply(tcp, policy), tcp);
+          } catch (err) {
+            tcp.destroy(err as Error);
+            return;
+          }
+        }
+        afterConnect(tcp, outer);
+      });
+      return outer;
+    }
+
+    // Node has written its noDelay and keepalive: put the policy's back, and
+    // again whenever an agent takes `outer` back.
+    function afterConnect(tcp: net.Socket, outer: net.Socket): void {
       if (Object.keys(anyTime).length === 0) return;
       try {
-        apply(socket, anyTime);
-        keepAfterNode(socket, anyTime, (err) => socket.destroy(err));
+        apply(tcp, anyTime);
+        keepAfterNode(outer, anyTime, (err) => outer.destroy(err));
       } catch (err) {
-        socket.destroy(err as Error);
+        tcp.destroy(err as Error);
       }
     }
   };
@@ -273,16 +294,17 @@ export function undiciConnector(
   options: UndiciConnectorOptions = {},
 ): (opts: UndiciConnectOptions, callback: UndiciCallback) => void {
   if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'of type object', options);
-  const connect = createConnection(policy, options);
+  // TLS here, where undici says which origin is https.
+  const connect = createConnection(policy, { onApply: options.onApply, tls: false });
   const tlsOptions = options.tls ?? {};
   return function sockctlConnector(opts, callback) {
-    const https = opts.protocol === 'https:';
+    const secureOrigin = opts.protocol === 'https:';
     // undici's hostname keeps an IPv6 literal's brackets; its host has the port.
     const hostname = opts.hostname.replace(/^\[(.*)\]$/, '$1');
-    const port = opts.port === '' || opts.port === undefined ? (https ? 443 : 80) : Number(opts.port);
+    const port = opts.port === '' || opts.port === undefined ? (secureOrigin ? 443 : 80) : Number(opts.port);
     const secure = (err: Error | null, socket?: net.Socket): void => {
       if (err || socket === undefined) return callback(err ?? new Error('sockctl: no socket'), null);
-      if (!https) return callback(null, socket);
+      if (!secureOrigin) return callback(null, socket);
       const servername = opts.servername ?? (net.isIP(hostname) ? undefined : hostname);
       const secured = tls.connect({ ALPNProtocols: ['http/1.1'], ...tlsOptions, socket, servername });
       const fail = (e: Error): void => {

@@ -107,13 +107,20 @@ function recorder(): { results: [ApplyResult, unknown][]; onApply: (r: ApplyResu
 }
 
 describe('createConnection', () => {
-  it('http.Agent: set before connect, and kept after the agent takes the socket back', async () => {
+  // A literal connects at once; a name is resolved and walked, and the
+  // socket handed to the agent once connected.
+  const loopbackName = ((_h: string, _o: unknown, callback: (...args: unknown[]) => void) =>
+    callback(null, [{ address: '127.0.0.1', family: 4 }])) as unknown as typeof dns.lookup;
+  it.each([
+    ['an address', { host: '127.0.0.1' }],
+    ['a name', { host: 'example.invalid', lookup: loopbackName }],
+  ])('http.Agent to %s: set before connect, and kept after the agent takes the socket back', async (_, where) => {
     const { port } = await httpServer();
     const agent = new http.Agent({ keepAlive: true });
     onCleanup(() => agent.destroy());
     const seen = recorder();
     agent.createConnection = createConnection(policy, { onApply: seen.onApply }) as never;
-    const socket = await get({ host: '127.0.0.1', port, agent });
+    const socket = await get({ ...where, port, agent });
     // The agent has called setKeepAlive(true, 1000) on it by now ('free').
     await waitFor('the agent to pool the socket', () => Object.values(agent.freeSockets).flat().includes(socket));
     expect(seen.results).toHaveLength(1);
@@ -125,6 +132,33 @@ describe('createConnection', () => {
       // Windows: Node cannot adopt a socket made first; the policy waits for connect.
       expect(result.skipped).toContainEqual({ name: 'recvBufferBytes', reason: 'too-late' });
     }
+    await expectPolicyOn(socket, features.bindHelpers);
+  });
+
+  it.each([
+    ['an address', { host: '127.0.0.1' }],
+    ['a name', { host: 'example.invalid', lookup: loopbackName, servername: 'localhost' }],
+  ])('https.Agent to %s: TLS on top of the configured socket, kept after the agent frees it', async (_, where) => {
+    const server = track(https.createServer(tlsOptions, (_req, res) => res.end('secure')));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const agent = new https.Agent({ keepAlive: true, rejectUnauthorized: false });
+    onCleanup(() => agent.destroy());
+    const seen = recorder();
+    agent.createConnection = createConnection(policy, { onApply: seen.onApply }) as never;
+    const socket = await new Promise<net.Socket>((resolve, reject) => {
+      https
+        .get({ ...where, port: portOf(server), agent }, (res) => {
+          const s = res.socket;
+          res.resume();
+          res.on('end', () => resolve(s));
+        })
+        .on('error', reject);
+    });
+    expect(socket).toBeInstanceOf(tls.TLSSocket);
+    // https.Agent sets keepalive again on 'free', with its own cached delay.
+    await waitFor('the agent to pool the socket', () => Object.values(agent.freeSockets).flat().includes(socket));
+    expect(seen.results).toHaveLength(1);
     await expectPolicyOn(socket, features.bindHelpers);
   });
 
