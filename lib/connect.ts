@@ -11,11 +11,12 @@ import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 import { parseAddress, validatePort } from './bind';
-import { invalidArgType, invalidArgValue, systemError } from './errors';
+import { invalidArgType, invalidArgValue, outOfRange, systemError, uvErrno } from './errors';
 import { native } from './native';
-import type { OptionName, Policy } from './option-table';
+import type { Policy } from './option-table';
 import { track } from './registry';
-import { apply, checkPolicy, features, pick, type ApplyResult } from './socket-options';
+import { apply, checkPolicy, features, pick, unsupported, type ApplyResult } from './socket-options';
+import { BoundSocket } from './target';
 
 export interface RouteOptions {
   /**
@@ -31,34 +32,54 @@ export interface RouteOptions {
   tls?: boolean | tls.ConnectionOptions;
 }
 
-/** What http.Agent, http.request and net.connect pass (the TCP part). */
+/**
+ * What http.Agent, http.request and net.connect pass (the TCP part; the
+ * rest goes to tls.connect for https). Nulls are http's "not given".
+ */
 export interface ConnectionOptions {
-  host?: string;
-  port?: number | string;
-  localAddress?: string;
-  localPort?: number;
-  family?: number;
-  hints?: number;
-  lookup?: typeof dns.lookup;
-  timeout?: number;
-  noDelay?: boolean;
-  keepAlive?: boolean;
-  keepAliveInitialDelay?: number;
-  allowHalfOpen?: boolean;
+  host?: string | null;
+  port?: number | string | null;
+  localAddress?: string | null;
+  localPort?: number | null;
+  family?: number | null;
+  hints?: number | null;
+  lookup?: net.LookupFunction | null;
+  timeout?: number | null;
+  noDelay?: boolean | null;
+  keepAlive?: boolean | null;
+  keepAliveInitialDelay?: number | null;
+  allowHalfOpen?: boolean | null;
   /** A Unix socket: no TCP options apply; it is connected as Node would. */
-  path?: string;
+  path?: string | null;
   /** Node 24.19+/26.4+: a net.BoundSocket to connect from. */
   handle?: unknown;
-  [key: string]: unknown;
+  /** https: the TLS server name (tls.connect takes the rest of the options too). */
+  servername?: string | null;
 }
 
-export type ConnectCallback = (err: Error | null, socket?: net.Socket) => void;
+/** Node's own contract (http.Agent's oncreate): a socket, or an error and none. */
+export type ConnectCallback = (err: Error | null, socket: net.Socket) => void;
 export type CreateConnection = (options: ConnectionOptions, callback?: ConnectCallback) => net.Socket | undefined;
 
-interface BoundSocketLike {
-  fd(): number;
+/** Calls `done` once: on `ready`, or with the first 'error' (or 'timeout', when `timedOut` makes it one). */
+function settle(
+  socket: net.Socket,
+  ready: 'connect' | 'secureConnect',
+  done: (err: Error | null) => void,
+  timedOut?: () => Error,
+): void {
+  const finish = (err: Error | null): void => {
+    socket.off(ready, ok);
+    socket.off('error', finish);
+    socket.off('timeout', timeout);
+    done(err);
+  };
+  const ok = (): void => finish(null);
+  const timeout = (): void => finish(timedOut!());
+  socket.once(ready, ok);
+  socket.once('error', finish);
+  if (timedOut) socket.once('timeout', timeout);
 }
-const BoundSocket = (net as unknown as { BoundSocket?: new () => BoundSocketLike }).BoundSocket;
 
 /**
  * Keeps the policy's any-time options on a socket after Node's own writes:
@@ -68,7 +89,6 @@ const BoundSocket = (net as unknown as { BoundSocket?: new () => BoundSocketLike
  * the 'free' listener runs after the agent's.
  */
 export function keepAfterNode(socket: net.Socket, anyTime: Policy, onError: (err: Error) => void): void {
-  if (Object.keys(anyTime).length === 0) return;
   socket.on('free', () => {
     if (socket.destroyed) return;
     try {
@@ -79,56 +99,85 @@ export function keepAfterNode(socket: net.Socket, anyTime: Policy, onError: (err
   });
 }
 
-function allSkipped(policy: Policy, reason: 'unsupported'): ApplyResult {
-  return { applied: [], skipped: (Object.keys(policy) as OptionName[]).map((name) => ({ name, reason })) };
+function validateRoute(route: unknown, name: string): void {
+  if (typeof route !== 'object' || route === null) throw invalidArgType(name, 'of type object', route);
+  const { onApply, tls: secure } = route as RouteOptions;
+  if (onApply !== undefined && typeof onApply !== 'function') {
+    throw invalidArgType(`${name}.onApply`, 'of type function', onApply);
+  }
+  if (secure !== undefined && typeof secure !== 'boolean' && (typeof secure !== 'object' || secure === null)) {
+    throw invalidArgType(`${name}.tls`, 'of type boolean or object', secure);
+  }
 }
 
 /**
  * A `createConnection` for `http.request({ createConnection })`, an
- * `http.Agent` (`agent.createConnection = ...`) or a direct call, that
- * sets `policy` on each socket before it connects.
+ * `http.Agent` or `https.Agent` (`agent.createConnection = ...`) or a
+ * direct call, that sets `policy` on each socket before it connects.
  *
  * With a host name it resolves, connects and calls `callback(err, socket)`
- * (http and the Agent pass one); with an IP literal it returns the
+ * (http and the agents pass one); with an IP literal it returns the
  * connecting socket at once, as `net.createConnection` does.
  */
 export function createConnection(policy: Policy, route: RouteOptions = {}): CreateConnection {
   checkPolicy(policy, 'policy');
-  if (typeof route !== 'object' || route === null) throw invalidArgType('route', 'of type object', route);
-  const { onApply } = route;
-  if (onApply !== undefined && typeof onApply !== 'function') {
-    throw invalidArgType('route.onApply', 'of type function', onApply);
-  }
+  validateRoute(route, 'route');
   const anyTime = pick(policy, (row) => row.phase === 'any');
-  const report = (result: ApplyResult, socket: net.Socket): void => onApply?.(result, socket);
-  const tlsOptions = typeof route.tls === 'object' ? route.tls : {};
+  const report = (result: ApplyResult, socket: net.Socket): void => route.onApply?.(result, socket);
 
   return function sockctlCreateConnection(this: unknown, options: ConnectionOptions, callback?: ConnectCallback) {
     if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'of type object', options);
     if (callback !== undefined && typeof callback !== 'function') {
       throw invalidArgType('callback', 'of type function', callback);
     }
-    // https: an https.Agent calls this as its own method, https.request says
-    // so in the options; TLS then goes on top of the configured socket.
-    const secure = route.tls ?? (this instanceof https.Agent || options.protocol === 'https:');
+    const timeout = options.timeout ?? undefined;
+    if (timeout !== undefined) {
+      if (typeof timeout !== 'number') throw invalidArgType('options.timeout', 'of type number', timeout);
+      if (!(timeout >= 0)) throw outOfRange('options.timeout', '>= 0', timeout);
+    }
+    // http's oncreate takes an error with no socket.
+    const failed = (err: Error): void => callback!(err, undefined as unknown as net.Socket);
+    // https: an https.Agent calls this as its own method, https.request
+    // names its agent or protocol in the options; TLS then goes on top of
+    // the configured socket, as https.Agent's own createConnection does.
+    const secure =
+      route.tls !== undefined
+        ? route.tls !== false
+        : this instanceof https.Agent ||
+          (options as { protocol?: unknown }).protocol === 'https:' ||
+          (options as { _defaultAgent?: unknown })._defaultAgent instanceof https.Agent;
+    const tlsOptions = typeof route.tls === 'object' ? route.tls : {};
     const wrap = (tcp: net.Socket): net.Socket =>
       secure ? tls.connect({ ...(options as tls.ConnectionOptions), ...tlsOptions, socket: tcp }) : tcp;
 
     if (typeof options.path === 'string') {
-      const socket = wrap(net.createConnection(options as net.NetConnectOpts));
-      report(allSkipped(policy, 'unsupported'), socket);
-      return socket;
+      const tcp = net.createConnection(options as net.NetConnectOpts);
+      return handOver(tcp, () => report(unsupported(policy), tcp));
     }
 
     // Node's own BoundSocket is bound already: what must precede bind is too late.
     if (BoundSocket !== undefined && options.handle instanceof BoundSocket) {
       const result = apply(options.handle.fd(), policy);
-      return connecting(net.createConnection(options as net.NetConnectOpts), result);
+      const tcp = net.createConnection(options as net.NetConnectOpts);
+      return handOver(tcp, () => report(result, tcp), true);
     }
 
     // Windows: Node cannot adopt a SOCKET, so the policy waits for Node's
     // socket to connect, and what had to come first is reported too late.
-    if (!features.bindHelpers) return connecting(net.createConnection(options as net.NetConnectOpts), 'at-connect');
+    if (!features.bindHelpers) {
+      const tcp = net.createConnection(options as net.NetConnectOpts);
+      const outer = handOver(tcp, () => {});
+      tcp.once('connect', () => {
+        try {
+          report(apply(tcp, policy), tcp);
+        } catch (err) {
+          tcp.destroy(err as Error);
+          return;
+        }
+        afterConnect(tcp, outer);
+      });
+      return outer;
+    }
 
     const host = options.host ?? 'localhost';
     if (typeof host !== 'string') throw invalidArgType('options.host', 'of type string', host);
@@ -137,21 +186,23 @@ export function createConnection(policy: Policy, route: RouteOptions = {}): Crea
       typeof options.port === 'string' && /^\d+$/.test(options.port) ? Number(options.port) : options.port,
       'options.port',
     );
-    const local =
-      options.localAddress === undefined ? undefined : parseAddress(options.localAddress, 'options.localAddress');
-    const localPort = options.localPort === undefined ? 0 : validatePort(options.localPort, 'options.localPort');
+    const local = options.localAddress == null ? undefined : parseAddress(options.localAddress, 'options.localAddress');
+    const localPort = options.localPort == null ? 0 : validatePort(options.localPort, 'options.localPort');
 
     const literal = net.isIP(host);
-    if (literal !== 0) return connecting(attempt(host, literal as 4 | 6), 'reported');
+    if (literal !== 0) {
+      const { socket, result } = attempt(host, literal as 4 | 6);
+      return handOver(socket, () => report(result, socket), true);
+    }
     if (callback === undefined) {
       throw invalidArgType('callback', 'a function when options.host is a name to resolve', callback);
     }
     const lookup = options.lookup ?? dns.lookup;
-    lookup(host, { all: true, family: options.family ?? 0, hints: options.hints }, (err, found) => {
-      if (err) return callback(err);
+    lookup(host, { all: true, family: options.family ?? 0, hints: options.hints ?? undefined }, (err, found) => {
+      if (err) return failed(err);
       const addresses = (found as dns.LookupAddress[]).filter((a) => local === undefined || a.family === local.family);
       if (addresses.length === 0) {
-        return callback(
+        return failed(
           Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), {
             code: 'ENOTFOUND',
             syscall: 'getaddrinfo',
@@ -159,36 +210,60 @@ export function createConnection(policy: Policy, route: RouteOptions = {}): Crea
           }),
         );
       }
-      walk(addresses, 0, callback);
+      walk(addresses, 0);
     });
     return undefined;
 
-    function walk(addresses: dns.LookupAddress[], i: number, done: ConnectCallback): void {
-      let socket: net.Socket;
+    /**
+     * Tries addresses[i] and on, each with a fresh socket; whatever fails —
+     * making the socket, binding it, connecting, `options.timeout` — moves
+     * on to the next, and the last failure is the callback's.
+     */
+    function walk(addresses: dns.LookupAddress[], i: number, lastError?: Error): void {
+      if (i === addresses.length) return failed(lastError!);
+      const { address, family } = addresses[i];
+      let made: { socket: net.Socket; result: ApplyResult };
       try {
-        socket = attempt(addresses[i].address, addresses[i].family as 4 | 6);
+        made = attempt(address, family as 4 | 6);
       } catch (err) {
-        return done(err as Error);
+        return walk(addresses, i + 1, err as Error);
       }
-      const fail = (err: Error): void => {
-        socket.off('connect', succeed);
+      const { socket } = made;
+      try {
+        report(made.result, socket);
+      } catch (err) {
         socket.destroy();
-        if (i + 1 < addresses.length) walk(addresses, i + 1, done);
-        else done(err);
-      };
-      const succeed = (): void => {
-        socket.off('error', fail);
-        const outer = wrap(socket);
-        // Handed over first, so that the agent's 'free' listener runs before ours.
-        done(null, outer);
-        afterConnect(socket, outer);
-      };
-      socket.once('error', fail);
-      socket.once('connect', succeed);
+        return failed(err as Error);
+      }
+      const timedOut =
+        timeout === undefined
+          ? undefined
+          : () => systemError(uvErrno('ETIMEDOUT'), 'connect', undefined, { address, port });
+      settle(
+        socket,
+        'connect',
+        (err) => {
+          if (err) {
+            socket.destroy();
+            return walk(addresses, i + 1, err);
+          }
+          let outer: net.Socket;
+          try {
+            outer = wrap(socket);
+          } catch (e) {
+            socket.destroy();
+            return failed(e as Error);
+          }
+          // Handed over first, so that the agent's 'free' listener runs before ours.
+          callback!(null, outer);
+          afterConnect(socket, outer);
+        },
+        timedOut,
+      );
     }
 
-    /** A fresh socket with the policy set, bound if asked, connecting. */
-    function attempt(address: string, family: 4 | 6): net.Socket {
+    /** A fresh socket with the policy set, bound if asked, connecting. Nothing is left open when it throws. */
+    function attempt(address: string, family: 4 | 6): { socket: net.Socket; result: ApplyResult } {
       if (local !== undefined && local.family !== family) {
         throw invalidArgValue(
           'options.localAddress',
@@ -199,8 +274,9 @@ export function createConnection(policy: Policy, route: RouteOptions = {}): Crea
       const [fd, syscall] = native.openBound(0, family === 6 ? 1 : 0, 0, 0, 0, 0, -1, null);
       if (fd < 0) throw systemError(fd, syscall);
       let socket: net.Socket;
+      let result: ApplyResult;
       try {
-        const result = apply(fd, policy);
+        result = apply(fd, policy);
         if (local !== undefined || localPort !== 0) {
           const bindTo = local ?? { host: family === 6 ? '::' : '0.0.0.0', scopeId: 0 };
           const rc = native.bind(fd, family === 6 ? 1 : 0, bindTo.scopeId, localPort, bindTo.host);
@@ -212,42 +288,38 @@ export function createConnection(policy: Policy, route: RouteOptions = {}): Crea
           readable: true,
           writable: true,
           manualStart: true,
-          allowHalfOpen: options.allowHalfOpen,
-          noDelay: options.noDelay,
-          keepAlive: options.keepAlive,
-          keepAliveInitialDelay: options.keepAliveInitialDelay,
+          allowHalfOpen: options.allowHalfOpen ?? undefined,
+          noDelay: options.noDelay ?? undefined,
+          keepAlive: options.keepAlive ?? undefined,
+          keepAliveInitialDelay: options.keepAliveInitialDelay ?? undefined,
         } as net.SocketConstructorOpts);
-        report(result, socket);
       } catch (err) {
         native.close(fd);
         throw err;
       }
+      // From here the socket owns the descriptor.
       track(socket);
-      if (options.timeout !== undefined) socket.setTimeout(options.timeout);
+      if (timeout !== undefined) socket.setTimeout(timeout);
       socket.connect({ port, host: address });
-      return socket;
+      return { socket, result };
     }
 
     /**
-     * A TCP socket still connecting, returned at once (wrapped in TLS if
-     * asked). `before`: what was set before connect, to report; 'reported'
-     * when attempt() did; 'at-connect' when all of it waits for 'connect'
-     * (Windows).
+     * Returns a socket still connecting, after `before` (reporting; if it
+     * throws, the socket is destroyed and the error thrown), wrapped in TLS
+     * if asked; `policyAtConnect`: the any-time options go back on at
+     * 'connect'.
      */
-    function connecting(tcp: net.Socket, before: ApplyResult | 'reported' | 'at-connect'): net.Socket {
-      const outer = wrap(tcp);
-      if (typeof before === 'object') report(before, tcp);
-      tcp.once('connect', () => {
-        if (before === 'at-connect') {
-          try {
-            report(apply(tcp, policy), tcp);
-          } catch (err) {
-            tcp.destroy(err as Error);
-            return;
-          }
-        }
-        afterConnect(tcp, outer);
-      });
+    function handOver(tcp: net.Socket, before: () => void, policyAtConnect = false): net.Socket {
+      let outer: net.Socket;
+      try {
+        before();
+        outer = wrap(tcp);
+      } catch (err) {
+        tcp.destroy();
+        throw err;
+      }
+      if (policyAtConnect) tcp.once('connect', () => afterConnect(tcp, outer));
       return outer;
     }
 
@@ -257,10 +329,11 @@ export function createConnection(policy: Policy, route: RouteOptions = {}): Crea
       if (Object.keys(anyTime).length === 0) return;
       try {
         apply(tcp, anyTime);
-        keepAfterNode(outer, anyTime, (err) => outer.destroy(err));
       } catch (err) {
         tcp.destroy(err as Error);
+        return;
       }
+      keepAfterNode(outer, anyTime, (err) => outer.destroy(err));
     }
   };
 }
@@ -279,7 +352,7 @@ export interface UndiciConnectOptions {
 /** undici's connect callback: a socket, or an error. */
 export type UndiciCallback = (...args: [null, net.Socket] | [Error, null]) => void;
 
-export interface UndiciConnectorOptions extends RouteOptions {
+export interface UndiciConnectorOptions extends Omit<RouteOptions, 'tls'> {
   /** TLS options for https origins (ca, cert, rejectUnauthorized, ...). */
   tls?: tls.ConnectionOptions;
 }
@@ -287,54 +360,44 @@ export interface UndiciConnectorOptions extends RouteOptions {
 /**
  * A `connect` function for undici's Agent/Client/Pool (`new Agent({ connect:
  * undiciConnector(policy) })`, then `fetch(url, { dispatcher })`): sockets
- * configured before connect, TLS on top for https origins.
+ * configured before connect, TLS on top for https origins. The callback
+ * comes once the socket is connected (and its TLS handshake done).
  */
 export function undiciConnector(
   policy: Policy,
   options: UndiciConnectorOptions = {},
 ): (opts: UndiciConnectOptions, callback: UndiciCallback) => void {
-  if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'of type object', options);
-  // TLS here, where undici says which origin is https.
-  const connect = createConnection(policy, { onApply: options.onApply, tls: false });
-  const tlsOptions = options.tls ?? {};
+  validateRoute(options, 'options');
+  const onApply = options.onApply;
+  const plain = createConnection(policy, { onApply, tls: false });
+  const secured = createConnection(policy, { onApply, tls: { ALPNProtocols: ['http/1.1'], ...options.tls } });
   return function sockctlConnector(opts, callback) {
     const secureOrigin = opts.protocol === 'https:';
     // undici's hostname keeps an IPv6 literal's brackets; its host has the port.
     const hostname = opts.hostname.replace(/^\[(.*)\]$/, '$1');
     const port = opts.port === '' || opts.port === undefined ? (secureOrigin ? 443 : 80) : Number(opts.port);
-    const secure = (err: Error | null, socket?: net.Socket): void => {
-      if (err || socket === undefined) return callback(err ?? new Error('sockctl: no socket'), null);
-      if (!secureOrigin) return callback(null, socket);
-      const servername = opts.servername ?? (net.isIP(hostname) ? undefined : hostname);
-      const secured = tls.connect({ ALPNProtocols: ['http/1.1'], ...tlsOptions, socket, servername });
-      const fail = (e: Error): void => {
-        secured.destroy();
-        callback(e, null);
-      };
-      secured.once('error', fail);
-      secured.once('secureConnect', () => {
-        secured.off('error', fail);
-        callback(null, secured);
+    const servername = opts.servername ?? (net.isIP(hostname) ? undefined : hostname);
+    const ready = (socket: net.Socket): void =>
+      settle(socket, secureOrigin ? 'secureConnect' : 'connect', (err) => {
+        if (err) {
+          socket.destroy();
+          callback(err, null);
+        } else callback(null, socket);
       });
-    };
     let socket: net.Socket | undefined;
     try {
-      socket = connect({ host: hostname, port, localAddress: opts.localAddress ?? undefined }, secure);
+      socket = (secureOrigin ? secured : plain)(
+        { host: hostname, port, localAddress: opts.localAddress ?? undefined, servername },
+        (err, connected) => {
+          if (err || connected === undefined) return callback(err ?? new Error('sockctl: no socket'), null);
+          // Connected; a TLS socket still has its handshake to finish.
+          if (secureOrigin) ready(connected);
+          else callback(null, connected);
+        },
+      );
     } catch (err) {
       return callback(err as Error, null);
     }
-    if (socket === undefined) return;
-    const connecting = socket;
-    const fail = (err: Error): void => {
-      connecting.off('connect', ready);
-      connecting.destroy();
-      callback(err, null);
-    };
-    const ready = (): void => {
-      connecting.off('error', fail);
-      secure(null, connecting);
-    };
-    connecting.once('error', fail);
-    connecting.once('connect', ready);
+    if (socket !== undefined) ready(socket);
   };
 }

@@ -5,11 +5,12 @@
 // createConnection() is the route for what must come first.
 import dc from 'node:diagnostics_channel';
 import type dgram from 'node:dgram';
-import type net from 'node:net';
+import cluster from 'node:cluster';
+import net from 'node:net';
 import { keepAfterNode } from './connect';
 import { invalidArgType } from './errors';
 import type { Policy } from './option-table';
-import { apply, checkPolicy, pick, type ApplyResult } from './socket-options';
+import { apply, checkPolicy, pick, unsupported, type ApplyResult } from './socket-options';
 import type { Target } from './target';
 
 type Socketish = net.Socket | net.Server | dgram.Socket;
@@ -55,32 +56,48 @@ export function installPolicy(policy: Policy, options: PolicyOptions = {}): Inst
     }
   }
   const anyTime = pick(policy, (row) => row.phase === 'any');
+  const keepAnyTime = Object.keys(anyTime).length > 0;
   const udp = pick(policy, (row) => row.tcp !== true);
-  const udpSkipped = Object.keys(pick(policy, (row) => row.tcp === true)).map((name) => ({
-    name,
-    reason: 'unsupported' as const,
-  }));
+  const udpSkipped = unsupported(pick(policy, (row) => row.tcp === true)).skipped;
   const seen = new WeakSet<object>();
   let installed = true;
 
+  // Nothing here may throw: a throw in a channel subscriber or a socket's
+  // event listener would end the process.
   const onError = (err: Error, socket: Socketish): void => {
-    if (options.onError) options.onError(err, socket);
-    else process.emitWarning(`sockctl policy: ${err.message}`, { code: 'SOCKCTL_POLICY' });
-  };
-  const set = (socket: Socketish, part: Policy): ApplyResult | undefined => {
-    if (!installed || (socket as net.Socket).destroyed) return undefined;
     try {
-      return apply(socket as Target, part);
+      if (options.onError) options.onError(err, socket);
+      else process.emitWarning(`sockctl policy: ${err.message}`, { code: 'SOCKCTL_POLICY' });
+    } catch {
+      // the caller's own handler failed; nothing is left to tell
+    }
+  };
+  const report = (result: ApplyResult, socket: Socketish): void => {
+    try {
+      options.onApply?.(result, socket);
     } catch (err) {
       onError(err as Error, socket);
-      return undefined;
+    }
+  };
+  /** Applies `part`, and reports; a socket without an IP address (a Unix socket) gets none of it. */
+  const set = (socket: Socketish, part: Policy, ip: boolean): boolean => {
+    if (!installed || (socket as net.Socket).destroyed) return false;
+    if (!ip) {
+      report(unsupported(part), socket);
+      return false;
+    }
+    try {
+      report(apply(socket as Target, part), socket);
+      return true;
+    } catch (err) {
+      onError(err as Error, socket);
+      return false;
     }
   };
   const connected = (socket: net.Socket): void => {
-    const result = set(socket, policy);
-    if (result === undefined) return;
-    options.onApply?.(result, socket);
-    keepAfterNode(socket, anyTime, (err) => onError(err, socket));
+    if (set(socket, policy, net.isIP(socket.localAddress ?? '') !== 0) && keepAnyTime) {
+      keepAfterNode(socket, anyTime, (err) => onError(err, socket));
+    }
   };
   const client = (socket: net.Socket | undefined | null): void => {
     if (!socket || seen.has(socket)) return;
@@ -88,6 +105,15 @@ export function installPolicy(policy: Policy, options: PolicyOptions = {}): Inst
     // net.client.socket fires before connect() is even called: pending.
     if (socket.pending) socket.once('connect', () => connected(socket));
     else if (!socket.destroyed) connected(socket);
+  };
+  const listener = (server: net.Server): void => {
+    if (seen.has(server) || !server.listening) return;
+    seen.add(server);
+    // A cluster worker's round-robin listener has no socket of its own: the
+    // primary's listener is the one to set (its listen publishes there).
+    if (cluster.isWorker && !(server as unknown as { _handle?: { fd?: number } })._handle?.fd) return;
+    const address = server.address();
+    set(server, policy, typeof address === 'object' && address !== null);
   };
 
   const subscriptions: [string, (message: unknown) => void][] = [
@@ -103,16 +129,7 @@ export function installPolicy(policy: Policy, options: PolicyOptions = {}): Inst
         connected(socket);
       },
     ],
-    [
-      'tracing:net.server.listen:asyncEnd',
-      (m) => {
-        const { server } = m as { server: net.Server };
-        if (seen.has(server) || !server.listening) return;
-        seen.add(server);
-        const result = set(server, policy);
-        if (result) options.onApply?.(result, server);
-      },
-    ],
+    ['tracing:net.server.listen:asyncEnd', (m) => listener((m as { server: net.Server }).server)],
     [
       'udp.socket',
       (m) => {
@@ -120,10 +137,16 @@ export function installPolicy(policy: Policy, options: PolicyOptions = {}): Inst
         if (seen.has(socket)) return;
         seen.add(socket);
         socket.once('listening', () => {
-          const result = set(socket, udp);
-          if (result === undefined) return;
-          result.skipped.push(...(udpSkipped as ApplyResult['skipped']));
-          options.onApply?.(result, socket);
+          if (!installed) return;
+          let result: ApplyResult;
+          try {
+            result = apply(socket, udp);
+          } catch (err) {
+            onError(err as Error, socket);
+            return;
+          }
+          result.skipped.push(...udpSkipped);
+          report(result, socket);
         });
       },
     ],

@@ -320,6 +320,8 @@ interface Plan {
   batch: Resolved[];
   /** The op that carries each of them (the Windows keepalive pair shares one). */
   opOf: number[];
+  /** The row each op sets, for its error. */
+  rowOf: Resolved[];
   count: number;
   skipped: ApplyResult['skipped'];
 }
@@ -332,7 +334,7 @@ function plan(policy: unknown, prefix: string): Plan {
   if (typeof policy !== 'object' || policy === null || Array.isArray(policy)) {
     throw invalidArgType(prefix, 'of type object', policy);
   }
-  const p: Plan = { batch: [], opOf: [], count: 0, skipped: [] };
+  const p: Plan = { batch: [], opOf: [], rowOf: [], count: 0, skipped: [] };
   let textAt = 0;
   let pair: KeepAlivePair | undefined;
   const names = Object.keys(policy);
@@ -356,11 +358,15 @@ function plan(policy: unknown, prefix: string): Plan {
     p.batch.push(r);
     if (r.keepAliveVals) {
       // One ioctl carries both times, so the pair shares one op.
-      pair ??= { op: p.count++, idleMs: 7200_000, intervalMs: 1000 };
+      if (pair === undefined) {
+        pair = { op: p.count++, idleMs: 7200_000, intervalMs: 1000 };
+        p.rowOf.push(r);
+      }
       putKeepAliveVals(pair, r, value, prefix, name);
       p.opOf.push(pair.op);
     } else {
       textAt = put(p.count, r, value, prefix, name, textAt);
+      p.rowOf.push(r);
       p.opOf.push(p.count++);
     }
   }
@@ -376,6 +382,7 @@ function plan(policy: unknown, prefix: string): Plan {
       'keepAlive',
       textAt,
     );
+    p.rowOf.push(p.batch[keepAlive]);
     p.opOf[keepAlive] = p.count++;
   }
   return p;
@@ -404,6 +411,15 @@ export function checkPolicy(policy: unknown, argName: string): Policy {
   return policy as Policy;
 }
 
+/** A result that skips every option of a policy as unsupported (a Unix socket, say). */
+export function unsupported(policy: Policy): ApplyResult {
+  const skipped = OPTION_NAMES.filter((name) => policy[name] !== undefined).map((name) => ({
+    name,
+    reason: 'unsupported' as const,
+  }));
+  return { applied: [], skipped };
+}
+
 /** The options of a policy whose table rows pass `keep`. */
 export function pick(policy: Policy, keep: (row: OptionRow) => boolean): Policy {
   const part: Record<string, unknown> = {};
@@ -426,14 +442,15 @@ export function apply(target: Target, policy: Policy): ApplyResult {
   const done = p.count === 0 ? 0 : native.apply(fd, p.count);
   p.batch.forEach((r, i) => {
     const op = p.opOf[i];
-    if (op === done) {
-      const err = systemError(scratch[op], 'setsockopt', label(r)) as ApplyError;
-      err.result = result;
-      throw err;
-    }
+    if (op >= done) return; // not reached
     if (scratch[op] === TOO_LATE) result.skipped.push({ name: r.name, reason: 'too-late' });
     else result.applied.push(r.name);
   });
+  if (done < p.count) {
+    const err = systemError(scratch[done], 'setsockopt', label(p.rowOf[done])) as ApplyError;
+    err.result = result;
+    throw err;
+  }
   return result;
 }
 

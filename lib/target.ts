@@ -126,7 +126,8 @@ function dgramEndpoints(socket: dgram.Socket): Endpoints | undefined {
   }
 }
 
-const BoundSocket = (net as unknown as { BoundSocket?: new () => { fd(): number } }).BoundSocket;
+/** Node 24.19+/26.4+: a socket Node binds before connect, and hands out the descriptor of. */
+export const BoundSocket = (net as unknown as { BoundSocket?: new () => { fd(): number } }).BoundSocket;
 
 /**
  * The file descriptor behind a target: a descriptor number (returned as

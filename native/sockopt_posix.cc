@@ -148,6 +148,14 @@ int DescribeSocket(fd_t fd, int* family, int* stage) {
   if (getsockname(s, reinterpret_cast<sockaddr*>(&ss), &len) != 0)
     return Fail();
   *family = ss.ss_family == AF_INET ? 4 : ss.ss_family == AF_INET6 ? 6 : 0;
+#ifdef __linux__
+  // A dual-stack socket bound to an IPv4-mapped address carries IPv4: its
+  // IP_TOS, not IPV6_TCLASS, marks the packets (Linux takes IPPROTO_IP
+  // options on an AF_INET6 socket for this).
+  if (ss.ss_family == AF_INET6 &&
+      IN6_IS_ADDR_V4MAPPED(&reinterpret_cast<sockaddr_in6*>(&ss)->sin6_addr))
+    *family = 4;
+#endif
   // Bound: a port, or an address without one (IP_BIND_ADDRESS_NO_PORT
   // leaves the port to connect). Only a wildcard bind without a port looks
   // like no bind at all.

@@ -1154,3 +1154,20 @@ describe('a connected UDP socket', () => {
     if (linux) expect(getOption(socket, 'recvBufferBytes')).toBe(80000);
   });
 });
+
+describe.runIf(linux)('a dual-stack socket carrying IPv4 (Linux)', () => {
+  it('tos marks its packets through IP_TOS, as ss shows, not IPV6_TCLASS', async () => {
+    const server = track(net.createServer());
+    server.listen(0, '::');
+    await once(server, 'listening');
+    const accepted = once(server, 'connection') as Promise<[net.Socket]>;
+    const client = track(net.connect(portOf(server), '127.0.0.1'));
+    await once(client, 'connect');
+    const [socket] = await accepted;
+    track(socket);
+    expect(socket.localAddress).toBe('::ffff:127.0.0.1');
+    expect(apply(socket, { tos: 0x20 })).toEqual({ applied: ['tos'], skipped: [] });
+    expect(getOption(socket, 'tos')).toBe(0x20);
+    expect(parseSs(ssOf(tupleOf(socket))).tos).toBe(0x20);
+  });
+});

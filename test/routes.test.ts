@@ -2,7 +2,7 @@
 // http.request), undiciConnector (fetch) and installPolicy (diagnostics
 // channels). The witness is `ss` on Linux (keepalive timer, skmem), strace
 // for the order of system calls, and the kernel's read-back elsewhere.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import type dns from 'node:dns';
 import { once } from 'node:events';
@@ -119,7 +119,7 @@ describe('createConnection', () => {
     const agent = new http.Agent({ keepAlive: true });
     onCleanup(() => agent.destroy());
     const seen = recorder();
-    agent.createConnection = createConnection(policy, { onApply: seen.onApply }) as never;
+    agent.createConnection = createConnection(policy, { onApply: seen.onApply });
     const socket = await get({ ...where, port, agent });
     // The agent has called setKeepAlive(true, 1000) on it by now ('free').
     await waitFor('the agent to pool the socket', () => Object.values(agent.freeSockets).flat().includes(socket));
@@ -145,7 +145,7 @@ describe('createConnection', () => {
     const agent = new https.Agent({ keepAlive: true, rejectUnauthorized: false });
     onCleanup(() => agent.destroy());
     const seen = recorder();
-    agent.createConnection = createConnection(policy, { onApply: seen.onApply }) as never;
+    agent.createConnection = createConnection(policy, { onApply: seen.onApply });
     const socket = await new Promise<net.Socket>((resolve, reject) => {
       https
         .get({ ...where, port: portOf(server), agent }, (res) => {
@@ -164,7 +164,7 @@ describe('createConnection', () => {
 
   it('http.request({ createConnection }) without an agent', async () => {
     const { port } = await httpServer();
-    const socket = await get({ host: '127.0.0.1', port, createConnection: createConnection(policy) as never });
+    const socket = await get({ host: '127.0.0.1', port, createConnection: createConnection(policy) });
     // Without an agent the response ends the socket: look while it is open.
     await expectPolicyOn(socket, features.bindHelpers);
   });
@@ -226,6 +226,116 @@ describe('createConnection', () => {
     expect(attempts).toHaveLength(2);
     // Each failed attempt's socket is destroyed, and its descriptor closes with it.
     await waitFor('the attempts to close', () => attempts.every((name) => !openDescriptorNames().includes(name)));
+  });
+
+  it('https.request without an agent: TLS all the same', async () => {
+    const server = track(https.createServer(tlsOptions, (_req, res) => res.end('secure')));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const body = await new Promise<string>((resolve, reject) => {
+      https
+        .get(
+          {
+            host: '127.0.0.1',
+            port: portOf(server),
+            rejectUnauthorized: false,
+            createConnection: createConnection(policy),
+          },
+          (res) => {
+            let text = '';
+            res.on('data', (chunk) => (text += chunk));
+            res.on('end', () => resolve(text));
+          },
+        )
+        .on('error', reject);
+    });
+    expect(body).toBe('secure');
+  });
+
+  it.runIf(features.bindHelpers)('an address that fails at bind is passed over for the next (POSIX)', async () => {
+    const { port } = await httpServer();
+    // [::1]:taken is held, so the IPv6 attempt's bind fails; 0.0.0.0:taken is free.
+    const holder = track(net.createServer());
+    holder.listen(0, '::1');
+    await once(holder, 'listening');
+    const taken = portOf(holder);
+    const lookup = ((_h: string, _o: unknown, callback: (...args: unknown[]) => void) =>
+      callback(null, [
+        { address: '::1', family: 6 },
+        { address: '127.0.0.1', family: 4 },
+      ])) as unknown as typeof dns.lookup;
+    const socket = await new Promise<net.Socket>((resolve, reject) =>
+      createConnection(policy)({ host: 'example.invalid', port, lookup, localPort: taken }, (err, s) =>
+        err ? reject(err) : resolve(s!),
+      ),
+    );
+    track(socket);
+    expect(socket.remoteAddress).toBe('127.0.0.1');
+    expect(socket.localPort).toBe(taken);
+  });
+
+  it.runIf(linux)('options.timeout ends an attempt that hangs, and the next address is tried (Linux)', async () => {
+    const { port } = await httpServer();
+    // On 127.0.0.2, the same port: a listener that never accepts, with a
+    // backlog of 0. One connection fills its queue; the kernel then drops
+    // further SYNs, so a connect there hangs for minutes.
+    const child = spawn('python3', [
+      '-c',
+      'import socket,sys,time\ns=socket.socket()\ns.bind(("127.0.0.2",int(sys.argv[1])))\ns.listen(0)\nprint("ok",flush=True)\ntime.sleep(60)',
+      String(port),
+    ]);
+    onCleanup(() => child.kill());
+    await once(child.stdout!, 'data');
+    const filler = track(net.connect(port, '127.0.0.2'));
+    await once(filler, 'connect');
+    const lookup = ((_h: string, _o: unknown, callback: (...args: unknown[]) => void) =>
+      callback(null, [
+        { address: '127.0.0.2', family: 4 },
+        { address: '127.0.0.1', family: 4 },
+      ])) as unknown as typeof dns.lookup;
+    const started = Date.now();
+    const socket = await new Promise<net.Socket>((resolve, reject) =>
+      createConnection(policy)({ host: 'example.invalid', port, lookup, timeout: 300 }, (err, s) =>
+        err ? reject(err) : resolve(s!),
+      ),
+    );
+    track(socket);
+    expect(socket.remoteAddress).toBe('127.0.0.1');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+  });
+
+  it('rejects a bad timeout, and a throwing onApply leaves no socket behind', async () => {
+    const { port } = await httpServer();
+    expect(() => createConnection(policy)({ host: '127.0.0.1', port, timeout: '5s' as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }),
+    );
+    const boom = new Error('boom');
+    const connect = createConnection(policy, {
+      onApply: () => {
+        throw boom;
+      },
+    });
+    expect(() => connect({ host: '127.0.0.1', port })).toThrow(boom);
+    const lookup = ((_h: string, _o: unknown, callback: (...args: unknown[]) => void) =>
+      callback(null, [{ address: '127.0.0.1', family: 4 }])) as unknown as typeof dns.lookup;
+    const err = await new Promise<Error | null>((resolve) =>
+      connect({ host: 'example.invalid', port, lookup }, (e) => resolve(e)),
+    );
+    expect(err).toBe(boom);
+  });
+
+  it('bad TLS options reach the callback, not the event loop', async () => {
+    const { port } = await httpServer();
+    const lookup = ((_h: string, _o: unknown, callback: (...args: unknown[]) => void) =>
+      callback(null, [{ address: '127.0.0.1', family: 4 }])) as unknown as typeof dns.lookup;
+    const connect = createConnection(policy, { tls: { minVersion: 'TLSv9' as never } });
+    const err = await new Promise<NodeJS.ErrnoException | null>((resolve) =>
+      connect({ host: 'example.invalid', port, lookup }, (e) => resolve(e as NodeJS.ErrnoException)),
+    );
+    expect(err?.code).toBe('ERR_TLS_INVALID_PROTOCOL_VERSION');
+    expect(() => connect({ host: '127.0.0.1', port })).toThrow(
+      expect.objectContaining({ code: 'ERR_TLS_INVALID_PROTOCOL_VERSION' }),
+    );
   });
 
   it('refuses a bad policy when made, and a name without a callback when called', () => {
