@@ -338,6 +338,31 @@ describe('createConnection', () => {
     );
   });
 
+  const BoundSocket = (net as unknown as { BoundSocket?: new (o?: object) => { fd(): number } }).BoundSocket;
+  it.runIf(BoundSocket !== undefined && features.bindHelpers)(
+    "Node's own net.BoundSocket (24.19+, 26.4+): set on its descriptor, before-bind options too late",
+    async () => {
+      const { port } = await httpServer();
+      const seen = recorder();
+      const handle = new BoundSocket!({ host: '127.0.0.1' });
+      const socket = track(
+        createConnection(
+          { ...policy, ...(features.bindAddressNoPort ? { bindAddressNoPort: true } : {}) },
+          { onApply: seen.onApply },
+        )({ host: '127.0.0.1', port, handle })!,
+      );
+      await once(socket, 'connect');
+      expect(seen.results).toHaveLength(1);
+      const [result] = seen.results[0];
+      expect(result.applied).toEqual(['keepAlive', 'keepAliveIdleSecs', 'recvBufferBytes', 'noDelay']);
+      expect(result.skipped).toEqual(
+        features.bindAddressNoPort ? [{ name: 'bindAddressNoPort', reason: 'too-late' }] : [],
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+      await expectPolicyOn(socket, true);
+    },
+  );
+
   it('refuses a bad policy when made, and a name without a callback when called', () => {
     expect(() => createConnection({ keepAliveIdleSecs: 0 })).toThrow(RangeError);
     expect(() => createConnection({ noDelay: 'yes' } as never)).toThrow(TypeError);
