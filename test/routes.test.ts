@@ -254,11 +254,16 @@ describe('createConnection', () => {
 
   it.runIf(features.bindHelpers)('an address that fails at bind is passed over for the next (POSIX)', async () => {
     const { port } = await httpServer();
-    // [::1]:taken is held, so the IPv6 attempt's bind fails; 0.0.0.0:taken is free.
+    // [::1]:taken is held, so the IPv6 attempt's bind fails; 0.0.0.0:taken is
+    // free. taken lies below the ephemeral range, where no outgoing
+    // connection of a parallel test can hold 127.0.0.1:taken meanwhile.
     const holder = track(net.createServer());
-    holder.listen(0, '::1');
-    await once(holder, 'listening');
-    const taken = portOf(holder);
+    let taken = 0;
+    for (let port = 20000 + Math.floor(Math.random() * 10000); taken === 0; port++) {
+      holder.listen(port, '::1');
+      const [event] = await Promise.race([once(holder, 'listening').then(() => ['ok']), once(holder, 'error')]);
+      if (event === 'ok') taken = port;
+    }
     const lookup = ((_h: string, _o: unknown, callback: (...args: unknown[]) => void) =>
       callback(null, [
         { address: '::1', family: 6 },
