@@ -39,12 +39,26 @@ class Args {
     }
     return v;
   }
+  // A numeric address literal (the native side parses it), or nullptr for a
+  // null where `nullable`. `storage` keeps the characters alive.
+  const char* Address(size_t i, std::string* storage, bool nullable) {
+    if (!ok_) return nullptr;
+    if (nullable && info_[i].IsNull()) return nullptr;
+    if (!info_[i].IsString()) {
+      Fail("an address");
+      return nullptr;
+    }
+    *storage = info_[i].As<Napi::String>().Utf8Value();
+    return storage->c_str();
+  }
   bool ok() const { return ok_; }
 
  private:
-  void Fail() {
+  void Fail(const char* what = "a number") {
+    if (!ok_) return;
     ok_ = false;
-    Napi::TypeError::New(info_.Env(), "sockctl native: expected a number")
+    Napi::TypeError::New(info_.Env(),
+                         std::string("sockctl native: expected ") + what)
         .ThrowAsJavaScriptException();
   }
   const Napi::CallbackInfo& info_;
@@ -218,15 +232,9 @@ Napi::Value OpenBound(const Napi::CallbackInfo& info) {
   req.reuse_address = a.Int(4) != 0;
   req.reuse_port = a.Int(5) != 0;
   req.ipv6_only = a.Int(6);
+  std::string address;
+  req.address = a.Address(7, &address, true);
   if (!a.ok()) return {};
-  if (!info[7].IsString() && !info[7].IsNull()) {
-    Napi::TypeError::New(info.Env(), "sockctl native: expected an address")
-        .ThrowAsJavaScriptException();
-    return {};
-  }
-  std::string address =
-      info[7].IsNull() ? "" : info[7].As<Napi::String>().Utf8Value();
-  req.address = info[7].IsNull() ? nullptr : address.c_str();
   const char* syscall = "";
   int64_t rc = sockctl::OpenBound(req, &syscall);
   Napi::Array result = Napi::Array::New(info.Env(), 2);
@@ -243,14 +251,9 @@ Napi::Value Bind(const Napi::CallbackInfo& info) {
   req.ipv6 = a.Int(1) != 0;
   req.scope_id = a.Uint(2);
   req.port = a.Int(3);
+  std::string address;
+  req.address = a.Address(4, &address, false);
   if (!a.ok()) return {};
-  if (!info[4].IsString()) {
-    Napi::TypeError::New(info.Env(), "sockctl native: expected an address")
-        .ThrowAsJavaScriptException();
-    return {};
-  }
-  std::string address = info[4].As<Napi::String>().Utf8Value();
-  req.address = address.c_str();
   return Result(info, sockctl::Bind(fd, req));
 }
 
@@ -275,17 +278,10 @@ Napi::Value FindSocket(const Napi::CallbackInfo& info) {
   query.ipv6 = a.Int(1) != 0;
   query.local_port = a.Int(2);
   query.remote_port = a.Int(3);
+  std::string local, remote;
+  query.local_address = a.Address(4, &local, false);
+  query.remote_address = a.Address(5, &remote, true);
   if (!a.ok()) return {};
-  if (!info[4].IsString() || !(info[5].IsString() || info[5].IsNull())) {
-    Napi::TypeError::New(info.Env(), "sockctl native: expected addresses")
-        .ThrowAsJavaScriptException();
-    return {};
-  }
-  std::string local = info[4].As<Napi::String>().Utf8Value();
-  std::string remote =
-      info[5].IsNull() ? "" : info[5].As<Napi::String>().Utf8Value();
-  query.local_address = local.c_str();
-  query.remote_address = info[5].IsNull() ? nullptr : remote.c_str();
   return Result(info, static_cast<double>(sockctl::FindSocket(query)));
 }
 
