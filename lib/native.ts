@@ -12,9 +12,6 @@ export interface Native {
   setBytes(fd: number, level: number, name: number, value: Uint8Array): number;
   /** Returns the length the OS wrote (>= 0) or a negative error number. */
   getBytes(fd: number, level: number, name: number, into: Uint8Array): number;
-  setLinger(fd: number, enabled: number, seconds: number): number;
-  /** out = [enabled, seconds]. */
-  getLinger(fd: number): number;
   /** 1: filled; 0: the OS answered too little to use; < 0: error. */
   tcpInfo(fd: number): number;
   /** Returns [fd, ''] or [negative error, failed syscall]. */
@@ -61,7 +58,7 @@ export interface Native {
   /** False where the OS offers no census (listSockets is then never called). */
   hasCensus: boolean;
   interfaceVersion: number;
-  /** Where getInt, getLinger and tcpInfo leave their results (64 slots). */
+  /** Where getInt, getOp, apply and tcpInfo leave their results (64 slots). */
   scratch: Float64Array;
   constants: Record<string, number>;
   tcpInfoFields: string[];

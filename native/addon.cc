@@ -158,31 +158,6 @@ Napi::Value GetBytes(const Napi::CallbackInfo& info) {
   return Result(info, rc != 0 ? rc : static_cast<double>(len));
 }
 
-// setLinger(fd, enabled, seconds) -> 0 | -errno
-Napi::Value SetLinger(const Napi::CallbackInfo& info) {
-  Args a(info);
-  const fd_t fd = a.Fd();
-  const int enabled = a.Int(1), seconds = a.Int(2);
-  if (!a.ok()) return {};
-  return Result(info, sockctl::SetLinger(fd, enabled != 0, seconds));
-}
-
-// getLinger(fd) -> 0 | -errno; scratch = [enabled, seconds]
-Napi::Value GetLinger(const Napi::CallbackInfo& info) {
-  Args a(info);
-  const fd_t fd = a.Fd();
-  if (!a.ok()) return {};
-  bool enabled = false;
-  int seconds = 0;
-  int rc = sockctl::GetLinger(fd, &enabled, &seconds);
-  if (rc == 0) {
-    double* out = Scratch(info);
-    out[0] = enabled ? 1 : 0;
-    out[1] = seconds;
-  }
-  return Result(info, rc);
-}
-
 // tcpInfo(fd) -> 1 | 0 (too short to use) | -errno; scratch = the slots
 Napi::Value TcpInfo(const Napi::CallbackInfo& info) {
   Args a(info);
@@ -314,8 +289,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports["getInt"] = Napi::Function::New(env, GetInt, "getInt", data);
   exports["setBytes"] = Napi::Function::New(env, SetBytes, "setBytes");
   exports["getBytes"] = Napi::Function::New(env, GetBytes, "getBytes");
-  exports["setLinger"] = Napi::Function::New(env, SetLinger, "setLinger");
-  exports["getLinger"] = Napi::Function::New(env, GetLinger, "getLinger", data);
   exports["tcpInfo"] = Napi::Function::New(env, TcpInfo, "tcpInfo", data);
   exports["apply"] = Napi::Function::New(env, Apply, "apply", data);
   exports["getOp"] = Napi::Function::New(env, GetOp, "getOp", data);
