@@ -12,9 +12,9 @@ import dns from 'node:dns/promises';
 import type { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { featureUnavailable, invalidArgType, invalidArgValue, outOfRange, systemError } from './errors';
-import { native } from './native';
-import { features } from './options';
-import { track } from './registry';
+import { native } from './native/binding';
+import { features } from './options/legacy';
+import { track } from './census/registry';
 
 export interface BindOptions {
   type: 'tcp' | 'udp';

@@ -1,7 +1,7 @@
 // Closing on purpose: abortive (RST) or graceful-then-abortive.
 import net from 'node:net';
 import { invalidArgType, outOfRange } from './errors';
-import { setLinger } from './options';
+import { setLinger } from './options/legacy';
 import { fdOf } from './target';
 
 function validateSocket(socket: unknown): asserts socket is net.Socket {

@@ -14,8 +14,8 @@ export {
   setReusePort,
   setsockopt,
   type Linger,
-} from './options';
-export { apply, getOption, setOption, type ApplyError, type ApplyResult, type TooLateError } from './socket-options';
+} from './options/legacy';
+export { apply, getOption, setOption, type ApplyError, type ApplyResult, type TooLateError } from './options/api';
 export {
   OPTIONS as optionTable,
   OPTION_NAMES as optionNames,
@@ -26,7 +26,7 @@ export {
   type OsOption,
   type Phase,
   type Policy,
-} from './option-table';
+} from './options/table';
 export {
   createConnection,
   undiciConnector,
@@ -37,10 +37,10 @@ export {
   type UndiciCallback,
   type UndiciConnectOptions,
   type UndiciConnectorOptions,
-} from './connect';
-export { installPolicy, type InstalledPolicy, type PolicyOptions } from './policy';
-export { getTcpInfo, type CongestionState, type TcpInfo, type TcpOptions } from './tcp-info';
-export { TCP_STATES, tcpStateName, type StateNumbering, type TcpState } from './tcp-state';
+} from './routes/create-connection';
+export { installPolicy, type InstalledPolicy, type PolicyOptions } from './routes/install-policy';
+export { getTcpInfo, type CongestionState, type TcpInfo, type TcpOptions } from './tcp/info';
+export { TCP_STATES, tcpStateName, type StateNumbering, type TcpState } from './tcp/state';
 export {
   bindDgram,
   connect,
@@ -53,6 +53,6 @@ export {
 } from './bind';
 export type { SystemError } from './errors';
 export { abort, closeGracefully, type CloseOutcome } from './close';
-export { listSockets, type ListOptions, type SocketEntry } from './census';
-export { startTracking as trackSockets } from './registry';
-export { watchCloseWait, type CloseWaitWatchdog, type StuckEvent, type WatchOptions } from './watchdog';
+export { listSockets, type ListOptions, type SocketEntry } from './census/census';
+export { startTracking as trackSockets } from './census/registry';
+export { watchCloseWait, type CloseWaitWatchdog, type StuckEvent, type WatchOptions } from './census/watchdog';

@@ -4,7 +4,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { invalidArgType, outOfRange, systemError, uvErrno } from './errors';
-import { native } from './native';
+import { native } from './native/binding';
 
 /** Anything sockctl can resolve to a socket. */
 export type Target = number | net.Socket | net.Server | dgram.Socket;

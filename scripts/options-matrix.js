@@ -1,6 +1,6 @@
 'use strict';
 // npm run options-matrix: writes the README's option matrix from the option
-// table (lib/option-table.ts, as built into dist/), between the
+// table (lib/options/table.ts, as built into dist/), between the
 // `<!-- options-matrix:start -->` and `<!-- options-matrix:end -->` markers,
 // and leaves the rest of the file alone.
 //
@@ -169,7 +169,7 @@ function main(argv) {
   }
   if (check) {
     console.error(
-      `${path.basename(file)}: the option matrix differs from lib/option-table.ts; run \`npm run options-matrix\` and commit the result`,
+      `${path.basename(file)}: the option matrix differs from lib/options/table.ts; run \`npm run options-matrix\` and commit the result`,
     );
     return 1;
   }

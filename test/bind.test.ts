@@ -18,7 +18,7 @@ import {
   listen,
   openBoundSocket,
 } from '../lib';
-import { native } from '../lib/native';
+import { native } from '../lib/native/binding';
 import {
   errnoOf,
   expectCode,

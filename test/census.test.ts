@@ -3,8 +3,8 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { abort, fdOf, listSockets, trackSockets, watchCloseWait, type StuckEvent } from '../lib';
-import { fromTracked } from '../lib/census';
-import { native } from '../lib/native';
+import { fromTracked } from '../lib/census/census';
+import { native } from '../lib/native/binding';
 import { expectCode, noStateWitness, onCleanup, portOf, ssStates, track, tupleOf, waitFor, type Host } from './helpers';
 import { emulator, under } from './platform';
 

@@ -7,7 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import * as sockctl from '../lib';
-import { native } from '../lib/native';
+import { native } from '../lib/native/binding';
 
 /** PCG32 (O'Neill): a full 2^64 period, and the same sequence for the same seed. */
 export class Pcg32 {

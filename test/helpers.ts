@@ -8,7 +8,7 @@ import tls from 'node:tls';
 import util from 'node:util';
 import { afterEach } from 'vitest';
 import { constants, openBoundSocket } from '../lib';
-import { native } from '../lib/native';
+import { native } from '../lib/native/binding';
 import { under } from './platform';
 
 /** Windows: targets are SOCKETs, witnesses are netstat and Winsock's answers, not /proc. */

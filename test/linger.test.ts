@@ -14,7 +14,7 @@ import {
   windows,
   type Host,
 } from './helpers';
-import { native } from '../lib/native';
+import { native } from '../lib/native/binding';
 
 describe.each<Host>(['127.0.0.1', '::1'])('SO_LINGER on %s', (host) => {
   it('starts disabled and reads back what was set', async () => {

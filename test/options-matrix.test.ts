@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { OPTIONS } from '../lib/option-table';
+import { OPTIONS } from '../lib/options/table';
 
 const root = path.join(__dirname, '..');
 const script = path.join(root, 'scripts', 'options-matrix.js');
@@ -25,7 +25,7 @@ function run(args: string[]) {
 }
 
 describe('README option matrix', () => {
-  it('matches lib/option-table.ts (npm run options-matrix rewrites it)', () => {
+  it('matches lib/options/table.ts (npm run options-matrix rewrites it)', () => {
     // Rendered from the TypeScript source, so a stale dist/ cannot hide a change.
     const readme = fs.readFileSync(readmePath, 'utf8');
     expect(matrix.replaceSection(readme, matrix.render(OPTIONS)) === readme, 'run npm run options-matrix').toBe(true);

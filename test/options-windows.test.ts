@@ -27,7 +27,7 @@ import {
   type Target,
   type TooLateError,
 } from '../lib';
-import { native } from '../lib/native';
+import { native } from '../lib/native/binding';
 import { errnoOf, expectCode, listening, onCleanup, pair, waitFor, type Host } from './helpers';
 import { emulator } from './platform';
 

@@ -1,4 +1,4 @@
-// Every named option of the table (lib/option-table.ts) against the real
+// Every named option of the table (lib/options/table.ts) against the real
 // kernel, on loopback only. On Linux each option has a witness outside
 // sockctl wherever one exists:
 // - `ss -tnoeim --tos --inet-sockopt` for what the kernel shows of exactly
@@ -39,7 +39,7 @@ import {
   type Policy,
   type TooLateError,
 } from '../lib';
-import { native } from '../lib/native';
+import { native } from '../lib/native/binding';
 import {
   closedFd,
   errnoOf,
@@ -667,7 +667,7 @@ const net = require('node:net');
 const path = require('node:path');
 const [root, host, port, before, after] = process.argv.slice(2);
 const sockctl = require(root);
-const { native } = require(path.join(root, 'dist', 'native'));
+const { native } = require(path.join(root, 'dist', 'native', 'binding'));
 const [fd] = native.openBound(0, host.includes(':') ? 1 : 0, 0, 0, 0, 0, -1, null);
 if (fd < 0) throw new Error('socket failed: ' + fd);
 const report = { fd, invalid: [] };

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { describe, it } from 'vitest';
 import { trackSockets } from '../lib';
-import { trackedCount } from '../lib/registry';
+import { trackedCount } from '../lib/census/registry';
 import { portOf, track, waitFor } from './helpers';
 
 describe('socket tracking', () => {

@@ -15,7 +15,7 @@ import {
   setsockopt,
   type Target,
 } from '../lib';
-import { native } from '../lib/native';
+import { native } from '../lib/native/binding';
 import {
   errnoOf,
   expectCode,

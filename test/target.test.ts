@@ -9,7 +9,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import { constants, fdOf, getsockopt, getTcpInfo, setLinger } from '../lib';
-import { native } from '../lib/native';
+import { native } from '../lib/native/binding';
 import { errnoOf, expectCode, listening, onCleanup, pair, portOf, tlsOptions, tlsPair, windows } from './helpers';
 import { QEMU_TCP_INFO, under } from './platform';
 

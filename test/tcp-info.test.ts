@@ -3,7 +3,7 @@ import dgram from 'node:dgram';
 import type net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { constants, getsockopt, getTcpInfo, openBoundSocket, type TcpInfo } from '../lib';
-import { native } from '../lib/native';
+import { native } from '../lib/native/binding';
 import {
   errnoOf,
   expectCode,

@@ -1,10 +1,10 @@
 // The first named options (SO_LINGER, SO_REUSEADDR, SO_REUSEPORT), now rows
 // of the option table, and the raw getsockopt/setsockopt.
-import { invalidArgType, outOfRange, systemError } from './errors';
-import type { Linger } from './option-table';
-import { getOption, setNamed } from './socket-options';
-import { native } from './native';
-import { fdOf, type Target } from './target';
+import { invalidArgType, outOfRange, systemError } from '../errors';
+import type { Linger } from './table';
+import { getOption, setNamed } from './api';
+import { native } from '../native/binding';
+import { fdOf, type Target } from '../target';
 
 export const constants: Readonly<Record<string, number>> = Object.freeze({ ...native.constants });
 
@@ -12,8 +12,8 @@ function check(rc: number, syscall: 'getsockopt' | 'setsockopt', option: string)
   if (rc < 0) throw systemError(rc, syscall, option);
 }
 
-export { features, MAX_LINGER_SECONDS } from './socket-options';
-export type { Linger } from './option-table';
+export { features, MAX_LINGER_SECONDS } from './api';
+export type { Linger } from './table';
 
 /**
  * Sets SO_LINGER: setOption(target, 'linger', linger). `linger` is

@@ -10,13 +10,13 @@ import dns from 'node:dns';
 import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
-import { parseAddress, validatePort } from './bind';
-import { invalidArgType, invalidArgValue, outOfRange, systemError, uvErrno } from './errors';
-import { native } from './native';
-import type { Policy } from './option-table';
-import { track } from './registry';
-import { apply, checkPolicy, features, pick, unsupported, type ApplyResult } from './socket-options';
-import { BoundSocket } from './target';
+import { parseAddress, validatePort } from '../bind';
+import { invalidArgType, invalidArgValue, outOfRange, systemError, uvErrno } from '../errors';
+import { native } from '../native/binding';
+import type { Policy } from '../options/table';
+import { track } from '../census/registry';
+import { apply, checkPolicy, features, pick, unsupported, type ApplyResult } from '../options/api';
+import { BoundSocket } from '../target';
 
 export interface RouteOptions {
   /**

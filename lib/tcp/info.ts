@@ -1,9 +1,9 @@
 // getTcpInfo: the native layer fills one Float64Array slot per field (NaN
 // where this OS or kernel has no such field); the object is built here.
-import { featureUnavailable, systemError } from './errors';
-import { native } from './native';
-import { fdOf, type Target } from './target';
-import { numberingFor, tcpStateName, type TcpState } from './tcp-state';
+import { featureUnavailable, systemError } from '../errors';
+import { native } from '../native/binding';
+import { fdOf, type Target } from '../target';
+import { numberingFor, tcpStateName, type TcpState } from './state';
 
 /** The slots native/sockopt.h fills, in its order. */
 export const TCP_INFO_FIELDS = [

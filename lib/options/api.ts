@@ -2,8 +2,8 @@
 // option table. Values are validated here, in full, before any system call;
 // the native side gets plain ops (see native/sockopt.h, struct Op) and runs a
 // whole batch in one call.
-import { featureUnavailable, invalidArgType, invalidArgValue, outOfRange, systemError, uvErrno } from './errors';
-import { native } from './native';
+import { featureUnavailable, invalidArgType, invalidArgValue, outOfRange, systemError, uvErrno } from '../errors';
+import { native } from '../native/binding';
 import {
   OPTION_NAMES,
   OPTIONS,
@@ -15,8 +15,8 @@ import {
   type OsOption,
   type Phase,
   type Policy,
-} from './option-table';
-import { fdOf, type Target } from './target';
+} from './table';
+import { fdOf, type Target } from '../target';
 
 const constants = native.constants;
 const { scratch, ops, text } = native;

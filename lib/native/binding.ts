@@ -67,8 +67,8 @@ export interface Native {
 /** The native interface this file describes; native/addon.cc says which it has. */
 const INTERFACE_VERSION = 3;
 
-// dist/ and lib/ both sit one level below the package root.
-export const native: Native = nodeGypBuild(path.join(__dirname, '..')) as Native;
+// dist/native/ and lib/native/ both sit two levels below the package root.
+export const native: Native = nodeGypBuild(path.join(__dirname, '..', '..')) as Native;
 
 if (native.interfaceVersion !== INTERFACE_VERSION) {
   throw new Error(

@@ -2,8 +2,8 @@
 // this program never did — and reports (or ends) them.
 import { EventEmitter } from 'node:events';
 import { listSockets, type SocketEntry } from './census';
-import { abort } from './close';
-import { invalidArgType, invalidArgValue, outOfRange } from './errors';
+import { abort } from '../close';
+import { invalidArgType, invalidArgValue, outOfRange } from '../errors';
 import { startTracking } from './registry';
 
 export interface WatchOptions {

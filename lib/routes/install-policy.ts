@@ -7,11 +7,11 @@ import dc from 'node:diagnostics_channel';
 import type dgram from 'node:dgram';
 import cluster from 'node:cluster';
 import net from 'node:net';
-import { keepAfterNode } from './connect';
-import { invalidArgType } from './errors';
-import type { Policy } from './option-table';
-import { apply, checkPolicy, pick, unsupported, type ApplyResult } from './socket-options';
-import type { Target } from './target';
+import { keepAfterNode } from './create-connection';
+import { invalidArgType } from '../errors';
+import type { Policy } from '../options/table';
+import { apply, checkPolicy, pick, unsupported, type ApplyResult } from '../options/api';
+import type { Target } from '../target';
 
 type Socketish = net.Socket | net.Server | dgram.Socket;
 

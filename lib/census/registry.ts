@@ -4,7 +4,7 @@
 // weakly and forgets them once destroyed.
 import dc from 'node:diagnostics_channel';
 import type net from 'node:net';
-import { fdOf } from './target';
+import { fdOf } from '../target';
 
 const live = new Set<WeakRef<net.Socket>>();
 let started = false;

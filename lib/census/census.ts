@@ -1,11 +1,11 @@
 // listSockets: this process's TCP sockets, by state, with their Node objects.
 import net from 'node:net';
-import { invalidArgType, invalidArgValue, systemError } from './errors';
-import { native } from './native';
+import { invalidArgType, invalidArgValue, systemError } from '../errors';
+import { native } from '../native/binding';
 import { socketsByFd, startTracking } from './registry';
-import { fdOf } from './target';
-import { getTcpInfo, stateOf, TCP_INFO_SLOTS, toTcpInfo, type TcpInfo } from './tcp-info';
-import { numberingFor, TCP_STATES, tcpStateNumbers, type TcpState } from './tcp-state';
+import { fdOf } from '../target';
+import { getTcpInfo, stateOf, TCP_INFO_SLOTS, toTcpInfo, type TcpInfo } from '../tcp/info';
+import { numberingFor, TCP_STATES, tcpStateNumbers, type TcpState } from '../tcp/state';
 
 export interface SocketEntry {
   fd: number;
