@@ -1,6 +1,7 @@
-// Errors shaped like Node's own, so callers can branch on `code` the same
-// way they do for `fs` and `net` errors.
+// Every error sockctl makes, shaped like Node's own (lib/internal/errors.js)
+// so callers can branch on `code` the same way they do for `fs` and `net`.
 import util from 'node:util';
+import type { OptionName, Phase } from './options/table';
 
 export interface SystemError extends Error {
   code: string;
@@ -12,16 +13,43 @@ export interface SystemError extends Error {
   port?: number;
 }
 
+/** A system error from apply(), with what was set before it. */
+export interface ApplyError extends SystemError {
+  option: string;
+  result: {
+    applied: OptionName[];
+    skipped: { name: OptionName; reason: 'unsupported' | 'too-late' }[];
+  };
+}
+
+export interface TooLateError extends Error {
+  code: 'ERR_SOCKET_OPTION_TOO_LATE';
+  option: OptionName;
+  phase: Phase;
+}
+
+/** Node's determineSpecificType: what a value is, for "Received …". */
 function describe(value: unknown): string {
-  if (value === null || value === undefined) return `Received ${value}`;
-  if (typeof value === 'function') return `Received function ${value.name || '<anonymous>'}`;
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'function') return `function ${value.name || '<anonymous>'}`;
   if (typeof value === 'object') {
     const name = value.constructor?.name;
-    return name ? `Received an instance of ${name}` : `Received ${util.inspect(value, { depth: -1 })}`;
+    return name ? `an instance of ${name}` : util.inspect(value, { depth: -1 });
   }
   let shown = util.inspect(value, { colors: false });
   if (shown.length > 28) shown = `${shown.slice(0, 25)}...`;
-  return `Received type ${typeof value} (${shown})`;
+  return `type ${typeof value} (${shown})`;
+}
+
+/** util.inspect, cut as Node cuts it in messages. */
+function inspected(value: unknown): string {
+  const shown = util.inspect(value);
+  return shown.length > 128 ? `${shown.slice(0, 128)}...` : shown;
+}
+
+/** Node says "property" for a dotted name (`options.port`), "argument" otherwise. */
+function kindOf(name: string): string {
+  return name.includes('.') ? 'property' : 'argument';
 }
 
 function withCode<E extends Error>(err: E, code: string): E & { code: string } {
@@ -30,22 +58,35 @@ function withCode<E extends Error>(err: E, code: string): E & { code: string } {
 
 export function invalidArgType(name: string, expected: string, actual: unknown): TypeError {
   return withCode(
-    new TypeError(`The "${name}" argument must be ${expected}. ${describe(actual)}`),
+    new TypeError(`The "${name}" ${kindOf(name)} must be ${expected}. Received ${describe(actual)}`),
     'ERR_INVALID_ARG_TYPE',
   );
 }
 
 export function invalidArgValue(name: string, reason: string, actual: unknown): TypeError {
   return withCode(
-    new TypeError(`The argument '${name}' ${reason}. Received ${util.inspect(actual)}`),
+    new TypeError(`The ${kindOf(name)} '${name}' ${reason}. Received ${inspected(actual)}`),
     'ERR_INVALID_ARG_VALUE',
   );
 }
 
 export function outOfRange(name: string, range: string, actual: unknown): RangeError {
+  // Node writes a large integer with separators: 4_294_967_296.
+  const shown =
+    Number.isInteger(actual) && Math.abs(actual as number) > 2 ** 32
+      ? String(actual).replace(/\B(?=(\d{3})+(?!\d))/g, '_')
+      : inspected(actual);
   return withCode(
-    new RangeError(`The value of "${name}" is out of range. It must be ${range}. Received ${util.inspect(actual)}`),
+    new RangeError(`The value of "${name}" is out of range. It must be ${range}. Received ${shown}`),
     'ERR_OUT_OF_RANGE',
+  );
+}
+
+/** Node's ERR_SOCKET_BAD_PORT, for a port number out of range. */
+export function badPort(name: string, port: unknown): RangeError {
+  return withCode(
+    new RangeError(`${name} should be >= 0 and < 65536. Received ${describe(port)}.`),
+    'ERR_SOCKET_BAD_PORT',
   );
 }
 
@@ -55,6 +96,33 @@ export function featureUnavailable(feature: string): TypeError {
     new TypeError(`The feature ${feature} is unavailable on the current platform, which is being used to run Node.js`),
     'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
   );
+}
+
+/** Node's message for a second listen(). */
+export function serverAlreadyListening(): Error {
+  return withCode(
+    new Error('Listen method has been called more than once without closing.'),
+    'ERR_SERVER_ALREADY_LISTEN',
+  );
+}
+
+/** What dns.lookup reports when a name resolves to no usable address. */
+export function hostNotFound(host: string): Error {
+  return Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), {
+    code: 'ENOTFOUND',
+    syscall: 'getaddrinfo',
+    hostname: host,
+  });
+}
+
+/** An option whose phase has passed on this socket (the wording is its phase's record). */
+export function tooLate(option: OptionName, phase: Phase, when: string): TooLateError {
+  const err = new Error(`The option ${option} must be set ${when}`) as TooLateError;
+  err.code = 'ERR_SOCKET_OPTION_TOO_LATE';
+  err.option = option;
+  err.phase = phase;
+  Error.captureStackTrace(err, tooLate);
+  return err;
 }
 
 const errnoByName = new Map<string, number>();

@@ -1,44 +1,17 @@
-// Target → file descriptor. Reads Node's handles without touching
-// deprecated accessors (dgram.Socket#_handle emits DEP0112), and refuses to
-// hand out a number that no longer belongs to the target.
+// Target → file descriptor: where every JavaScript target becomes the OS
+// socket behind it (Node's handles are read in node-internals.ts), refusing
+// to hand out a number that no longer belongs to the target.
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { invalidArgType, outOfRange, systemError, uvErrno } from './errors';
+import { invalidArgType, systemError, uvErrno } from './errors';
 import { native } from './native/binding';
+import { BoundSocket, dgramHandle, handleOf, type Handle } from './node-internals';
+import { validateFd } from './validate';
 
 /** Anything sockctl can resolve to a socket. */
 export type Target = number | net.Socket | net.Server | dgram.Socket;
 
-interface Handle {
-  fd?: number;
-}
-interface HasHandle {
-  _handle?: Handle | null;
-}
-interface DgramState {
-  handle?: Handle | null;
-}
-
 const EBADF = uvErrno('EBADF');
-
-export function validateFd(fd: unknown, name = 'fd'): number {
-  if (typeof fd !== 'number') throw invalidArgType(name, 'of type number', fd);
-  if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff)
-    throw outOfRange(name, 'an integer >= 0 and <= 2147483647', fd);
-  return fd;
-}
-
-// dgram keeps its handle in a symbol-keyed state object; the `_handle`
-// getter on top of it is deprecated.
-let dgramStateSymbol: symbol | undefined;
-function dgramHandle(socket: dgram.Socket): Handle | null | undefined {
-  if (dgramStateSymbol === undefined) {
-    dgramStateSymbol = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'state symbol');
-    if (dgramStateSymbol === undefined) throw new Error('sockctl: cannot find the dgram socket state on this Node');
-  }
-  const state = (socket as unknown as Record<symbol, DgramState | undefined>)[dgramStateSymbol];
-  return state?.handle;
-}
 
 /** What Node does tell about a socket, and so what finds it on Windows. */
 interface Endpoints {
@@ -126,9 +99,6 @@ function dgramEndpoints(socket: dgram.Socket): Endpoints | undefined {
   }
 }
 
-/** Node 24.19+/26.4+: a socket Node binds before connect, and hands out the descriptor of. */
-export const BoundSocket = (net as unknown as { BoundSocket?: new () => { fd(): number } }).BoundSocket;
-
 /**
  * The file descriptor behind a target: a descriptor number (returned as
  * is), a net.Socket or tls.TLSSocket, a net.Server (http, https, http2 and
@@ -143,10 +113,10 @@ export function fdOf(target: Target): number {
   if (BoundSocket !== undefined && t instanceof BoundSocket) return fromHandle({ fd: t.fd() }, 'bound socket');
   if (typeof target === 'number') return validateFd(target, 'target');
   if (target instanceof net.Socket) {
-    return fromHandle((target as unknown as HasHandle)._handle, 'socket', target, () => socketEndpoints(target));
+    return fromHandle(handleOf(target), 'socket', target, () => socketEndpoints(target));
   }
   if (target instanceof net.Server) {
-    return fromHandle((target as unknown as HasHandle)._handle, 'server', target, () => serverEndpoints(target));
+    return fromHandle(handleOf(target), 'server', target, () => serverEndpoints(target));
   }
   if (target instanceof dgram.Socket) {
     return fromHandle(dgramHandle(target), 'dgram socket', target, () => dgramEndpoints(target));

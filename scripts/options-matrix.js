@@ -21,25 +21,18 @@ const OSES = [
   ['win32', 'Windows'],
 ];
 
-const PHASES = {
-  any: 'any time',
-  bind: 'before bind',
-  connect: 'before connect or listen',
-  listener: 'on a listener',
-};
-
-const LEGEND = [
-  '**Phase** — the last moment the option still has its effect:',
-  '',
-  '- **any time**: on any socket, connected or not.',
-  "- **before bind**: on a socket not yet bound. Node binds inside `listen()`, `connect()` and `dgram`'s `bind()`, so a socket Node has made is already past it.",
-  '- **before connect or listen**: on a socket that may be bound but is neither connected nor listening.',
-  '- **on a listener**: on a socket that is not connected — a listener, before or after `listen()`; the sockets it accepts inherit the option.',
-  '',
-  'Past its phase, `setOption` throws `ERR_SOCKET_OPTION_TOO_LATE` and `apply` skips the option as `too-late`.',
-  '',
-  '❌ not available on that OS: `setOption`/`getOption` throw `ERR_FEATURE_UNAVAILABLE_ON_PLATFORM` and `apply` skips it as `unsupported`. `features[name]` says the same at run time, and is also false where the running kernel or the build lacks an option the OS has (a note such as "Linux 4.2+" says when).',
-];
+/** The legend, with one line per phase from the table's PHASES record. */
+function legend(phases) {
+  return [
+    '**Phase** — the last moment the option still has its effect:',
+    '',
+    ...Object.values(phases).map((p) => `- **${p.label}**: ${p.legend}`),
+    '',
+    'Past its phase, `setOption` throws `ERR_SOCKET_OPTION_TOO_LATE` and `apply` skips the option as `too-late`.',
+    '',
+    '❌ not available on that OS: `setOption`/`getOption` throw `ERR_FEATURE_UNAVAILABLE_ON_PLATFORM` and `apply` skips it as `unsupported`. `features[name]` says the same at run time, and is also false where the running kernel or the build lacks an option the OS has (a note such as "Linux 4.2+" says when).',
+  ];
+}
 
 /**
  * A paragraph or list item wrapped at the README's 120 columns, list items
@@ -90,7 +83,7 @@ function typeCell(name, row) {
       cell = `string, ≤ ${row.maxBytes} bytes`;
       break;
     case 'linger':
-      cell = '`{ enabled, seconds }`, seconds or `false`; seconds 0 … `MAX_LINGER_SECONDS`';
+      cell = '`{ enabled, seconds }`, seconds or `false`; seconds 0 … `MAX_LINGER_SECONDS` (per OS)';
       break;
     default:
       cell = `${row.unsigned ? 'unsigned ' : ''}integer, ${range(name, row.min, row.max)}`;
@@ -119,20 +112,24 @@ function osCell(name, row, os) {
   }
   const extras = [];
   if (os.note) extras.push(noteText(os.note, shown));
-  const min = os.min ?? row.min;
-  const max = os.max ?? row.max;
-  if (min !== row.min || max !== row.max) extras.push(range(name, min, max));
+  if (row.value === 'linger') {
+    extras.push(`${range(name, 0, os.max)} s`);
+  } else {
+    const min = os.min ?? row.min;
+    const max = os.max ?? row.max;
+    if (min !== row.min || max !== row.max) extras.push(range(name, min, max));
+  }
   return extras.length ? `${cell} (${extras.join('; ')})` : cell;
 }
 
-/** The matrix for a table of options: the rows, then the legend. */
-function render(table) {
+/** The matrix for a table of options and its phases record: the rows, then the legend. */
+function render(table, phases) {
   const lines = [
     '| option | value | phase | Linux | macOS | Windows | Node core |',
     '| --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const [name, row] of Object.entries(table)) {
-    const phase = PHASES[row.phase];
+    const phase = phases[row.phase]?.label;
     if (phase === undefined) throw new Error(`options-matrix: option ${name} has an unknown phase ${row.phase}`);
     const cells = [
       `\`${name}\``,
@@ -143,7 +140,7 @@ function render(table) {
     ];
     lines.push(`| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`);
   }
-  return [...lines, '', ...LEGEND.map((line) => wrap(line))].join('\n');
+  return [...lines, '', ...legend(phases).map((line) => wrap(line))].join('\n');
 }
 
 /** `readme` with the text between the markers replaced by `matrix`. */
@@ -160,9 +157,9 @@ function main(argv) {
   const check = argv.includes('--check');
   const file = argv.find((a) => a !== '--check') ?? path.join(__dirname, '..', 'README.md');
   // The built table (npm run build:ts; the npm script builds it first).
-  const { optionTable } = require('../dist');
+  const { OPTIONS, PHASES } = require('../dist/options/table');
   const before = fs.readFileSync(file, 'utf8');
-  const after = replaceSection(before, render(optionTable));
+  const after = replaceSection(before, render(OPTIONS, PHASES));
   if (before === after) {
     if (!check) console.log(`${path.basename(file)}: the option matrix is up to date`);
     return 0;

@@ -81,9 +81,9 @@ describe('openBoundSocket', () => {
     expectCode(() => openBoundSocket({ type: 'sctp' as never }), 'ERR_INVALID_ARG_VALUE');
     expectCode(() => openBoundSocket({ type: 'tcp', address: 'localhost' }), 'ERR_INVALID_ARG_VALUE');
     expectCode(() => openBoundSocket({ type: 'tcp', address: 7 as never }), 'ERR_INVALID_ARG_TYPE');
-    expectCode(() => openBoundSocket({ type: 'tcp', port: 65536 }), 'ERR_OUT_OF_RANGE');
-    expectCode(() => openBoundSocket({ type: 'tcp', port: -1 }), 'ERR_OUT_OF_RANGE');
-    expectCode(() => openBoundSocket({ type: 'tcp', port: 1.5 }), 'ERR_OUT_OF_RANGE');
+    expectCode(() => openBoundSocket({ type: 'tcp', port: 65536 }), 'ERR_SOCKET_BAD_PORT');
+    expectCode(() => openBoundSocket({ type: 'tcp', port: -1 }), 'ERR_SOCKET_BAD_PORT');
+    expectCode(() => openBoundSocket({ type: 'tcp', port: 1.5 }), 'ERR_SOCKET_BAD_PORT');
     expectCode(() => openBoundSocket({ type: 'tcp', port: '80' as never }), 'ERR_INVALID_ARG_TYPE');
     expectCode(() => openBoundSocket({ type: 'tcp', reusePort: 1 as never }), 'ERR_INVALID_ARG_TYPE');
     expectCode(() => openBoundSocket({ type: 'tcp', address: '127.0.0.1', ipv6Only: true }), 'ERR_INVALID_ARG_VALUE');
@@ -173,7 +173,7 @@ describe('connect()', () => {
 
   it('validates its options', async () => {
     await expect(connect({ port: 'x' as never })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
-    await expect(connect({ port: 70000 })).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
+    await expect(connect({ port: 70000 })).rejects.toMatchObject({ code: 'ERR_SOCKET_BAD_PORT' });
     await expect(connect(null as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
     await expect(connect({ host: '', port: 1 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
     await expect(listen(net.createServer(), { host: '' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });

@@ -31,7 +31,7 @@ describe('option types', () => {
     expectTypeOf<OptionValues['bindToDevice']>().toEqualTypeOf<string>();
     expectTypeOf<OptionValues['linger']>().toEqualTypeOf<Linger>();
     // Every name the runtime knows is a key of the types.
-    expectTypeOf(optionNames).toEqualTypeOf<(keyof OptionValues)[]>();
+    expectTypeOf(optionNames).toEqualTypeOf<readonly (keyof OptionValues)[]>();
     expect(typeof typeChecks).toBe('function');
   });
 });

@@ -7,14 +7,14 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { OPTIONS } from '../lib/options/table';
+import { OPTIONS, PHASES } from '../lib/options/table';
 
 const root = path.join(__dirname, '..');
 const script = path.join(root, 'scripts', 'options-matrix.js');
 const readmePath = path.join(root, 'README.md');
 
 const matrix = createRequire(__filename)(script) as {
-  render(table: object): string;
+  render(table: object, phases: object): string;
   replaceSection(readme: string, text: string): string;
   START: string;
   END: string;
@@ -28,7 +28,9 @@ describe('README option matrix', () => {
   it('matches lib/options/table.ts (npm run options-matrix rewrites it)', () => {
     // Rendered from the TypeScript source, so a stale dist/ cannot hide a change.
     const readme = fs.readFileSync(readmePath, 'utf8');
-    expect(matrix.replaceSection(readme, matrix.render(OPTIONS)) === readme, 'run npm run options-matrix').toBe(true);
+    expect(matrix.replaceSection(readme, matrix.render(OPTIONS, PHASES)) === readme, 'run npm run options-matrix').toBe(
+      true,
+    );
   });
 
   it('--check passes on README.md', () => {
@@ -74,11 +76,11 @@ describe('README option matrix', () => {
 
   it('keeps CRLF line endings (a Windows checkout)', () => {
     const readme = fs.readFileSync(readmePath, 'utf8').replace(/\r?\n/g, '\r\n');
-    expect(matrix.replaceSection(readme, matrix.render(OPTIONS))).toBe(readme);
+    expect(matrix.replaceSection(readme, matrix.render(OPTIONS, PHASES))).toBe(readme);
   });
 
   it('shows every option once, with ❌ where an OS has no row', () => {
-    const text = matrix.render(OPTIONS);
+    const text = matrix.render(OPTIONS, PHASES);
     const rows = text.split('\n').filter((l) => /^\| `/.test(l));
     expect(rows.map((l) => l.split(' | ')[0].slice(2))).toEqual(Object.keys(OPTIONS).map((n) => `\`${n}\``));
     const mark = rows.find((l) => l.startsWith('| `mark` |'));

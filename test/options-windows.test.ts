@@ -71,7 +71,7 @@ function boundTcp(host: string): number {
 
 /** The raw answer to getsockopt, as a result code (0 or a negative errno). */
 function rawGet(fd: number, level: string, name: string): number {
-  return native.getInt(fd, constants[level], constants[name]);
+  return native.getInt(fd, constants[level]!, constants[name]!);
 }
 
 function expectTooLate(fn: () => unknown, option: string, phase: string): void {
@@ -297,7 +297,7 @@ describe.runIf(process.platform === 'win32')('option table on Windows (Windows-o
         return;
       }
       expect(rawGet(unboundTcp(false), 'IPPROTO_TCP', 'TCP_MAXRT')).toBe(errnoOf('ENOPROTOOPT'));
-      expect(native.setInt(unboundTcp(false), constants.IPPROTO_TCP, constants.TCP_MAXRT, 9)).toBe(
+      expect(native.setInt(unboundTcp(false), constants.IPPROTO_TCP, constants.TCP_MAXRT!, 9)).toBe(
         errnoOf('ENOPROTOOPT'),
       );
       expect(features.userTimeoutMs).toBe(false);
@@ -322,7 +322,7 @@ describe.runIf(process.platform === 'win32')('option table on Windows (Windows-o
       }
       if (wineLacks('SO_REUSE_UNICASTPORT: setsockopt ignores it, getsockopt answers WSAENOPROTOOPT')) {
         const fd = unboundTcp(host === '::1');
-        expect(native.setInt(fd, constants.SOL_SOCKET, constants.SO_REUSE_UNICASTPORT, 1)).toBe(0);
+        expect(native.setInt(fd, constants.SOL_SOCKET, constants.SO_REUSE_UNICASTPORT!, 1)).toBe(0);
         expect(rawGet(fd, 'SOL_SOCKET', 'SO_REUSE_UNICASTPORT')).toBe(errnoOf('ENOPROTOOPT'));
       }
       // The load-time probe reads the option, so a setsockopt that is only
@@ -441,7 +441,7 @@ describe.runIf(process.platform === 'win32')('option table on Windows (Windows-o
       KIND_KEEPALIVE_VALS,
       0,
       constants.IPPROTO_TCP,
-      constants.TCP_KEEPIDLE,
+      constants.TCP_KEEPIDLE!,
       idleMs,
       intervalMs,
       -1,

@@ -34,12 +34,12 @@ import {
   type OptionInput,
   type OptionName,
   type OptionRow,
-  type OsOption,
   type Phase,
   type Policy,
   type TooLateError,
 } from '../lib';
 import { native } from '../lib/native/binding';
+import type { OsOption } from '../lib/options/table';
 import {
   closedFd,
   errnoOf,
@@ -764,7 +764,7 @@ function straceArgs(name: OptionName, value: unknown, v6: boolean): RegExp {
     shown = bytes.length === 4 ? `\\[${bytes.readInt32LE()}\\]` : `"${escapeRe(value as string)}", ${bytes.length}`;
   }
   return new RegExp(
-    `^${either(STRACE_LEVELS[level], constants[level])}, ${either(option, constants[option])}, ${shown}(?:, \\d+)?$`,
+    `^${either(STRACE_LEVELS[level], constants[level]!)}, ${either(option, constants[option]!)}, ${shown}(?:, \\d+)?$`,
   );
 }
 
@@ -948,7 +948,7 @@ describe.runIf(linux).each(hosts)('phases on %s', (host) => {
     if (unavailable('bindAddressNoPort')) return;
     const { client } = await pair(host);
     // The kernel itself accepts IP_BIND_ADDRESS_NO_PORT at any stage...
-    setsockopt(client, constants.IPPROTO_IP, constants.IP_BIND_ADDRESS_NO_PORT, 0);
+    setsockopt(client, constants.IPPROTO_IP, constants.IP_BIND_ADDRESS_NO_PORT!, 0);
     // ...but it only matters at bind, so sockctl reports it too late.
     const err = expectCode(() => setOption(client, 'bindAddressNoPort', true), TOO_LATE) as TooLateError;
     expect(err.phase).toBe('bind');

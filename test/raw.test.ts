@@ -75,7 +75,7 @@ describe('getsockopt / setsockopt', () => {
       expectCode(() => getsockopt(client, constants.SOL_SOCKET, constants.SO_TYPE, 0), 'EFAULT');
       return;
     }
-    const info = getsockopt(client, constants.IPPROTO_TCP, constants.TCP_INFO, 4096);
+    const info = getsockopt(client, constants.IPPROTO_TCP, constants.TCP_INFO!, 4096);
     expect(info.length).toBeGreaterThanOrEqual(104); // the 2.6 struct
     expect(info.length).toBeLessThan(4096);
     expect(info[0]).toBe(1); // TCP_ESTABLISHED

@@ -86,7 +86,8 @@ describe.each(hosts)('SO_REUSEADDR / SO_REUSEPORT read back what was set on %s',
       expect(constants.SO_EXCLUSIVEADDRUSE).toBeUndefined();
       return;
     }
-    const { SOL_SOCKET, SO_EXCLUSIVEADDRUSE } = constants;
+    const { SOL_SOCKET } = constants;
+    const SO_EXCLUSIVEADDRUSE = constants.SO_EXCLUSIVEADDRUSE!;
     expect(SO_EXCLUSIVEADDRUSE).toBeLessThan(0); // ~SO_REUSEADDR: the raw API takes negative names
     expect(getsockopt(fd, SOL_SOCKET, SO_EXCLUSIVEADDRUSE).readInt32LE()).toBe(0);
     setsockopt(fd, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, true);

@@ -159,7 +159,7 @@ describe('getTcpInfo under qemu-user', () => {
   // the skips for QEMU_TCP_INFO can go.
   it.runIf(emulator === 'qemu')('refuses the truncated struct instead of reporting zeros', async () => {
     const { client } = await pair();
-    expect(getsockopt(client, constants.IPPROTO_TCP, constants.TCP_INFO, 4096)).toHaveLength(4);
+    expect(getsockopt(client, constants.IPPROTO_TCP, constants.TCP_INFO!, 4096)).toHaveLength(4);
     expectCode(() => getTcpInfo(client), 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM');
   });
 });

@@ -1,19 +1,8 @@
-// The first named options (SO_LINGER, SO_REUSEADDR, SO_REUSEPORT), now rows
-// of the option table, and the raw getsockopt/setsockopt.
-import { invalidArgType, outOfRange, systemError } from '../errors';
-import type { Linger } from './table';
+// The first named options (SO_LINGER, SO_REUSEADDR, SO_REUSEPORT), kept as
+// sugar over setOption/getOption now that they are rows of the table.
+import type { Target } from '../target';
 import { getOption, setNamed } from './api';
-import { native } from '../native/binding';
-import { fdOf, type Target } from '../target';
-
-export const constants: Readonly<Record<string, number>> = Object.freeze({ ...native.constants });
-
-function check(rc: number, syscall: 'getsockopt' | 'setsockopt', option: string): void {
-  if (rc < 0) throw systemError(rc, syscall, option);
-}
-
-export { features, MAX_LINGER_SECONDS } from './api';
-export type { Linger } from './table';
+import type { Linger } from './types';
 
 /**
  * Sets SO_LINGER: setOption(target, 'linger', linger). `linger` is
@@ -56,93 +45,4 @@ export function setReusePort(target: Target, value: boolean): void {
 }
 export function getReusePort(target: Target): boolean {
   return getOption(target, 'reusePort');
-}
-
-function validateOptionNumber(value: unknown, name: string): number {
-  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
-  if (!Number.isInteger(value) || value < 0 || value > 0x7fffffff) {
-    throw outOfRange(name, 'an integer >= 0 and <= 2147483647', value);
-  }
-  return value;
-}
-
-// Option names are C ints, and Windows has negative ones:
-// SO_EXCLUSIVEADDRUSE and SO_DONTLINGER are ~SO_REUSEADDR and ~SO_LINGER.
-function validateOptionName(value: unknown): number {
-  if (typeof value !== 'number') throw invalidArgType('name', 'of type number', value);
-  if (!Number.isInteger(value) || value < -0x80000000 || value > 0x7fffffff) {
-    throw outOfRange('name', 'a 32-bit integer', value);
-  }
-  return value;
-}
-
-const prefixByLevel = new Map<number, string>([
-  [constants.SOL_SOCKET, 'SO_'],
-  [constants.IPPROTO_TCP, 'TCP_'],
-  [constants.IPPROTO_IP, 'IP_'],
-  [constants.IPPROTO_IPV6, 'IPV6_'],
-]);
-
-/** 'SO_LINGER' where the level and number name a known constant. */
-function optionLabel(level: number, name: number): string {
-  const prefix = prefixByLevel.get(level);
-  if (prefix !== undefined) {
-    for (const [key, value] of Object.entries(constants)) {
-      if (value === name && key.startsWith(prefix)) return key;
-    }
-  }
-  return `level ${level}, option ${name}`;
-}
-
-/** Largest buffer the raw API moves in one call. */
-export const MAX_RAW_OPTION_BYTES = 65536;
-
-/**
- * Raw getsockopt: reads up to `length` bytes (default: the size of an int)
- * and returns them, trimmed to the length the OS reported.
- */
-export function getsockopt(target: Target, level: number, name: number, length = 4): Buffer {
-  const fd = fdOf(target);
-  validateOptionNumber(level, 'level');
-  validateOptionName(name);
-  if (typeof length !== 'number') throw invalidArgType('length', 'of type number', length);
-  if (!Number.isInteger(length) || length < 0 || length > MAX_RAW_OPTION_BYTES) {
-    throw outOfRange('length', `an integer >= 0 and <= ${MAX_RAW_OPTION_BYTES}`, length);
-  }
-  const buf = Buffer.alloc(length);
-  const rc = native.getBytes(fd, level, name, buf);
-  check(rc, 'getsockopt', optionLabel(level, name));
-  return buf.subarray(0, rc);
-}
-
-/**
- * Raw setsockopt. A number is passed as a C int, a boolean as the int 0 or
- * 1, and a Buffer, TypedArray or DataView as its bytes.
- */
-export function setsockopt(
-  target: Target,
-  level: number,
-  name: number,
-  value: number | boolean | ArrayBufferView,
-): void {
-  const fd = fdOf(target);
-  validateOptionNumber(level, 'level');
-  validateOptionName(name);
-  let rc: number;
-  if (typeof value === 'boolean') {
-    rc = native.setInt(fd, level, name, value ? 1 : 0);
-  } else if (typeof value === 'number') {
-    if (!Number.isInteger(value) || value < -0x80000000 || value > 0x7fffffff) {
-      throw outOfRange('value', 'a 32-bit integer', value);
-    }
-    rc = native.setInt(fd, level, name, value);
-  } else if (ArrayBuffer.isView(value)) {
-    if (value.byteLength > MAX_RAW_OPTION_BYTES) {
-      throw outOfRange('value.byteLength', `<= ${MAX_RAW_OPTION_BYTES}`, value.byteLength);
-    }
-    rc = native.setBytes(fd, level, name, new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
-  } else {
-    throw invalidArgType('value', 'of type number or boolean, or a Buffer, TypedArray or DataView', value);
-  }
-  check(rc, 'setsockopt', optionLabel(level, name));
 }

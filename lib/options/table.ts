@@ -1,20 +1,54 @@
 // The option table: one row per named option. Everything else reads it —
-// setOption/getOption/apply (lib/socket-options.ts) encode ops from it for
-// the one native dispatch (native/sockopt_common.cc), the TypeScript types
-// below map each name to its value, `features` probes each row, and
-// scripts/options-matrix.js writes the README's option matrix from it.
+// setOption/getOption/apply (api.ts) encode ops from it through resolve.ts
+// and codec.ts for the one native dispatch (native/sockopt_common.cc),
+// types.ts maps each name to its value, features.ts probes each row, and
+// scripts/options-matrix.js writes the docs' option matrix from it.
 // A new option is a new row.
 
 /**
- * The last moment an option still has its effect:
- * - `any`: any time;
- * - `bind`: before bind(2);
- * - `connect`: before connect(2) or listen(2) (a UDP socket's connect only
- *   names a default peer, so not there);
- * - `listener`: on a socket that is not connected (a listener, before or
- *   after listen(2); the sockets it accepts inherit the option).
+ * The last moment an option still has its effect. Each phase's record is the
+ * one place its meaning is written: `code` travels in the op, `inTimeAt` is
+ * the socket stages at which it is still in time (the native check is the
+ * same rule), `tooLate` ends the ERR_SOCKET_OPTION_TOO_LATE message, and
+ * `label`/`legend` are what the option matrix prints.
  */
-export type Phase = 'any' | 'bind' | 'connect' | 'listener';
+export const PHASES = {
+  any: {
+    code: 0,
+    inTimeAt: ['unbound', 'bound', 'listening', 'connected'],
+    label: 'any time',
+    tooLate: '',
+    legend: 'on any socket, connected or not.',
+  },
+  bind: {
+    code: 1,
+    inTimeAt: ['unbound'],
+    label: 'before bind',
+    tooLate: 'before bind; the socket is already bound',
+    legend:
+      "on a socket not yet bound. Node binds inside `listen()`, `connect()` and `dgram`'s `bind()`, so a socket Node has made is already past it.",
+  },
+  connect: {
+    code: 2,
+    inTimeAt: ['unbound', 'bound'],
+    label: 'before connect or listen',
+    tooLate: 'before connect or listen; the socket is already connected or listening',
+    legend:
+      "on a socket that may be bound but is neither connected nor listening (a UDP socket's connect only names a default peer, so it stays in time there).",
+  },
+  listener: {
+    code: 3,
+    inTimeAt: ['unbound', 'bound', 'listening'],
+    label: 'on a listener',
+    tooLate: 'on a socket that is not connected; this one is',
+    legend:
+      'on a socket that is not connected — a listener, before or after `listen()`; the sockets it accepts inherit the option.',
+  },
+} as const;
+
+export type Phase = keyof typeof PHASES;
+/** How far a socket has come, as the phase check sees it. */
+export type Stage = (typeof PHASES)['any']['inTimeAt'][number];
 
 /** How one OS spells an option. Names are keys of `constants`. */
 export interface OsOption {
@@ -26,7 +60,7 @@ export interface OsOption {
   kind?: 'text' | 'interface' | 'linger';
   /** The OS counts in units of `scale` of the option's unit (ms → s: 1000). */
   scale?: number;
-  /** This OS's own bounds, where they are narrower than the row's. */
+  /** This OS's own bounds, where they are narrower than the row's (linger's bound is only per OS). */
   min?: number;
   max?: number;
   /** Windows before build 1709: keepalive times only through SIO_KEEPALIVE_VALS. */
@@ -55,6 +89,12 @@ export interface OptionRow {
 }
 
 const INT_MAX = 0x7fffffff;
+/**
+ * The largest linger each OS stores faithfully, in seconds: Linux keeps
+ * seconds × HZ in a long (32-bit kernels cap it near 2^31 / 1000 s), XNU
+ * keeps it ×100 in a short, Winsock in a u_short.
+ */
+const LINUX_LINGER_MAX = process.arch === 'arm' || process.arch === 'ia32' ? 2147483 : INT_MAX;
 const TCP = 'IPPROTO_TCP';
 const SOCKET = 'SOL_SOCKET';
 
@@ -324,9 +364,9 @@ export const OPTIONS = {
     tcp: true,
     summary: 'What close() does with unsent data; `{ enabled: true, seconds: 0 }` resets the connection (SO_LINGER).',
     core: '`resetAndDestroy()` 18.3+ (linger 0 only)',
-    linux: { level: SOCKET, name: 'SO_LINGER', kind: 'linger' },
-    darwin: { level: SOCKET, name: 'SO_LINGER_SEC', kind: 'linger' },
-    win32: { level: SOCKET, name: 'SO_LINGER', kind: 'linger' },
+    linux: { level: SOCKET, name: 'SO_LINGER', kind: 'linger', max: LINUX_LINGER_MAX },
+    darwin: { level: SOCKET, name: 'SO_LINGER_SEC', kind: 'linger', max: 327 },
+    win32: { level: SOCKET, name: 'SO_LINGER', kind: 'linger', max: 65535 },
   },
   reuseAddress: {
     value: 'boolean',
@@ -350,28 +390,13 @@ export const OPTIONS = {
 } as const satisfies Record<string, OptionRow>;
 
 export type OptionName = keyof typeof OPTIONS;
-export const OPTION_NAMES = Object.keys(OPTIONS) as OptionName[];
+/** The option names in table order: the order a batch runs in. */
+export const OPTION_NAMES = Object.freeze(Object.keys(OPTIONS) as OptionName[]);
 
-export interface Linger {
-  enabled: boolean;
-  /** How long close() may wait for unsent data to be acknowledged. */
-  seconds: number;
+function deepFreeze(value: object): void {
+  for (const inner of Object.values(value)) if (typeof inner === 'object' && inner !== null) deepFreeze(inner);
+  Object.freeze(value);
 }
-
-interface ValueTypes {
-  boolean: boolean;
-  integer: number;
-  string: string;
-  linger: Linger;
-}
-interface SetValueTypes extends Omit<ValueTypes, 'linger'> {
-  /** `{ enabled, seconds }`, a number of seconds (enabled), or false (disabled). */
-  linger: Linger | number | false;
-}
-
-/** What getOption returns for each option. */
-export type OptionValues = { [K in OptionName]: ValueTypes[(typeof OPTIONS)[K]['value']] };
-/** What setOption takes for each option. */
-export type OptionInput = { [K in OptionName]: SetValueTypes[(typeof OPTIONS)[K]['value']] };
-/** Any number of options, for apply() and the policy routes. */
-export type Policy = Partial<OptionInput>;
+// Published as `optionTable`: a caller's write must not change validation.
+deepFreeze(OPTIONS);
+deepFreeze(PHASES);

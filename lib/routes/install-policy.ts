@@ -3,15 +3,17 @@
 // connect(2) — libuv makes it inside the connect call — so this route sets
 // what still has effect after connect, and reports the rest as too late;
 // createConnection() is the route for what must come first.
+import cluster from 'node:cluster';
 import dc from 'node:diagnostics_channel';
 import type dgram from 'node:dgram';
-import cluster from 'node:cluster';
 import net from 'node:net';
-import { keepAfterNode } from './create-connection';
-import { invalidArgType } from '../errors';
-import type { Policy } from '../options/table';
-import { apply, checkPolicy, pick, unsupported, type ApplyResult } from '../options/api';
+import { apply, type ApplyResult } from '../options/api';
+import type { Policy } from '../options/types';
+import { handleOf } from '../node-internals';
 import type { Target } from '../target';
+import { validateFunction, validateKeys, validateObject } from '../validate';
+import { keepAfterNode } from './handover';
+import { anyTimePart, checkPolicy, pick, unsupported } from './policy-parts';
 
 type Socketish = net.Socket | net.Server | dgram.Socket;
 
@@ -33,6 +35,97 @@ export interface InstalledPolicy {
   uninstall(): void;
 }
 
+/** What each kind of socket gets, and how it is told. Nothing here may throw: a throw in a channel subscriber or a socket's listener would end the process. */
+interface Setter {
+  client(socket: net.Socket): void;
+  accepted(socket: net.Socket): void;
+  listener(server: net.Server): void;
+  udp(socket: dgram.Socket): void;
+}
+
+/** The channels, what each hands out, and which setter takes it. */
+const CHANNELS: readonly { channel: string; extract: (m: unknown) => unknown; kind: keyof Setter }[] = [
+  { channel: 'net.client.socket', extract: (m) => (m as { socket: net.Socket }).socket, kind: 'client' },
+  // Node 18/20: TLS client sockets skip net.client.socket; these two see them.
+  {
+    channel: 'http.client.request.start',
+    extract: (m) => (m as { request: { socket?: net.Socket | null } }).request.socket,
+    kind: 'client',
+  },
+  { channel: 'undici:client:connected', extract: (m) => (m as { socket: net.Socket }).socket, kind: 'client' },
+  { channel: 'net.server.socket', extract: (m) => (m as { socket: net.Socket }).socket, kind: 'accepted' },
+  // Node 20.16+/22.3+.
+  {
+    channel: 'tracing:net.server.listen:asyncEnd',
+    extract: (m) => (m as { server: net.Server }).server,
+    kind: 'listener',
+  },
+  { channel: 'udp.socket', extract: (m) => (m as { socket: dgram.Socket }).socket, kind: 'udp' },
+];
+
+function setter(policy: Policy, options: PolicyOptions, installed: () => boolean): Setter {
+  const anyTime = anyTimePart(policy);
+  const keepAnyTime = Object.keys(anyTime).length > 0;
+  const udpPart = pick(policy, (row) => row.tcp !== true);
+  const udpSkipped = unsupported(pick(policy, (row) => row.tcp === true)).skipped;
+
+  const onError = (err: Error, socket: Socketish): void => {
+    try {
+      if (options.onError) options.onError(err, socket);
+      else process.emitWarning(`sockctl policy: ${err.message}`, { code: 'SOCKCTL_POLICY' });
+    } catch {
+      // the caller's own handler failed; nothing is left to tell
+    }
+  };
+  const report = (result: ApplyResult, socket: Socketish): void => {
+    try {
+      options.onApply?.(result, socket);
+    } catch (err) {
+      onError(err as Error, socket);
+    }
+  };
+  /** Applies `part` and reports; a socket without an IP address (a Unix socket) gets none of it. */
+  const set = (socket: Socketish, part: Policy, ip: boolean, extra: ApplyResult['skipped'] = []): boolean => {
+    if (!installed() || (socket as net.Socket).destroyed) return false;
+    if (!ip) {
+      report(unsupported(part), socket);
+      return false;
+    }
+    try {
+      const result = apply(socket as Target, part);
+      result.skipped.push(...extra);
+      report(result, socket);
+      return true;
+    } catch (err) {
+      onError(err as Error, socket);
+      return false;
+    }
+  };
+  const connected = (socket: net.Socket): void => {
+    if (set(socket, policy, net.isIP(socket.localAddress ?? '') !== 0) && keepAnyTime) {
+      keepAfterNode(socket, anyTime, (err) => onError(err, socket));
+    }
+  };
+  return {
+    client(socket) {
+      // net.client.socket fires before connect() is even called: pending.
+      if (socket.pending) socket.once('connect', () => connected(socket));
+      else if (!socket.destroyed) connected(socket);
+    },
+    accepted: connected,
+    listener(server) {
+      // A cluster worker's round-robin listener has no socket of its own: the
+      // primary's listener is the one to set (its listen publishes there).
+      if (cluster.isWorker && !handleOf(server)?.fd) return;
+      const address = server.address();
+      set(server, policy, typeof address === 'object' && address !== null);
+    },
+    udp(socket) {
+      socket.once('listening', () => set(socket, udpPart, true, udpSkipped));
+    },
+  };
+}
+
 /**
  * Applies `policy` to every TCP socket the process creates, client and
  * server, and to listeners and UDP sockets with the options that fit them:
@@ -49,109 +142,25 @@ export interface InstalledPolicy {
  */
 export function installPolicy(policy: Policy, options: PolicyOptions = {}): InstalledPolicy {
   checkPolicy(policy, 'policy');
-  if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'of type object', options);
-  for (const key of ['onApply', 'onError'] as const) {
-    if (options[key] !== undefined && typeof options[key] !== 'function') {
-      throw invalidArgType(`options.${key}`, 'of type function', options[key]);
-    }
-  }
-  const anyTime = pick(policy, (row) => row.phase === 'any');
-  const keepAnyTime = Object.keys(anyTime).length > 0;
-  const udp = pick(policy, (row) => row.tcp !== true);
-  const udpSkipped = unsupported(pick(policy, (row) => row.tcp === true)).skipped;
-  const seen = new WeakSet<object>();
+  validateObject(options, 'options');
+  validateKeys(options, 'options', ['onApply', 'onError']);
+  validateFunction(options.onApply, 'options.onApply');
+  validateFunction(options.onError, 'options.onError');
   let installed = true;
-
-  // Nothing here may throw: a throw in a channel subscriber or a socket's
-  // event listener would end the process.
-  const onError = (err: Error, socket: Socketish): void => {
-    try {
-      if (options.onError) options.onError(err, socket);
-      else process.emitWarning(`sockctl policy: ${err.message}`, { code: 'SOCKCTL_POLICY' });
-    } catch {
-      // the caller's own handler failed; nothing is left to tell
-    }
-  };
-  const report = (result: ApplyResult, socket: Socketish): void => {
-    try {
-      options.onApply?.(result, socket);
-    } catch (err) {
-      onError(err as Error, socket);
-    }
-  };
-  /** Applies `part`, and reports; a socket without an IP address (a Unix socket) gets none of it. */
-  const set = (socket: Socketish, part: Policy, ip: boolean): boolean => {
-    if (!installed || (socket as net.Socket).destroyed) return false;
-    if (!ip) {
-      report(unsupported(part), socket);
-      return false;
-    }
-    try {
-      report(apply(socket as Target, part), socket);
-      return true;
-    } catch (err) {
-      onError(err as Error, socket);
-      return false;
-    }
-  };
-  const connected = (socket: net.Socket): void => {
-    if (set(socket, policy, net.isIP(socket.localAddress ?? '') !== 0) && keepAnyTime) {
-      keepAfterNode(socket, anyTime, (err) => onError(err, socket));
-    }
-  };
-  const client = (socket: net.Socket | undefined | null): void => {
-    if (!socket || seen.has(socket)) return;
-    seen.add(socket);
-    // net.client.socket fires before connect() is even called: pending.
-    if (socket.pending) socket.once('connect', () => connected(socket));
-    else if (!socket.destroyed) connected(socket);
-  };
-  const listener = (server: net.Server): void => {
-    if (seen.has(server) || !server.listening) return;
-    seen.add(server);
-    // A cluster worker's round-robin listener has no socket of its own: the
-    // primary's listener is the one to set (its listen publishes there).
-    if (cluster.isWorker && !(server as unknown as { _handle?: { fd?: number } })._handle?.fd) return;
-    const address = server.address();
-    set(server, policy, typeof address === 'object' && address !== null);
-  };
-
-  const subscriptions: [string, (message: unknown) => void][] = [
-    ['net.client.socket', (m) => client((m as { socket: net.Socket }).socket)],
-    ['http.client.request.start', (m) => client((m as { request: { socket?: net.Socket | null } }).request.socket)],
-    ['undici:client:connected', (m) => client((m as { socket: net.Socket }).socket)],
-    [
-      'net.server.socket',
-      (m) => {
-        const { socket } = m as { socket: net.Socket };
-        if (seen.has(socket)) return;
-        seen.add(socket);
-        connected(socket);
-      },
-    ],
-    ['tracing:net.server.listen:asyncEnd', (m) => listener((m as { server: net.Server }).server)],
-    [
-      'udp.socket',
-      (m) => {
-        const { socket } = m as { socket: dgram.Socket };
-        if (seen.has(socket)) return;
-        seen.add(socket);
-        socket.once('listening', () => {
-          if (!installed) return;
-          let result: ApplyResult;
-          try {
-            result = apply(socket, udp);
-          } catch (err) {
-            onError(err as Error, socket);
-            return;
-          }
-          result.skipped.push(...udpSkipped);
-          report(result, socket);
-        });
-      },
-    ],
-  ];
-  for (const [name, fn] of subscriptions) dc.subscribe(name, fn);
+  const set = setter(policy, options, () => installed);
+  const seen = new WeakSet<object>();
+  const subscriptions = CHANNELS.map(({ channel, extract, kind }) => {
+    const fn = (message: unknown): void => {
+      const socket = extract(message) as (net.Socket & net.Server & dgram.Socket) | null | undefined;
+      if (!socket || seen.has(socket)) return;
+      // A listener is seen once it listens.
+      if (kind === 'listener' && !(socket as net.Server).listening) return;
+      seen.add(socket);
+      set[kind](socket);
+    };
+    dc.subscribe(channel, fn);
+    return [channel, fn] as const;
+  });
   return {
     uninstall() {
       if (!installed) return;

@@ -1,0 +1,138 @@
+// What createConnection is given — by http.Agent, http.request, undici or a
+// direct call — read and validated once into a plain record.
+import dns from 'node:dns';
+import https from 'node:https';
+import net from 'node:net';
+import type tls from 'node:tls';
+import { invalidArgType, invalidArgValue, outOfRange } from '../errors';
+import type { ApplyResult } from '../options/api';
+import { defaultAgentOf } from '../node-internals';
+import {
+  parseAddress,
+  validateFunction,
+  validateKeys,
+  validateObject,
+  validatePort,
+  type ParsedAddress,
+} from '../validate';
+
+export interface RouteOptions {
+  /**
+   * Called with what the policy did to each socket: the options applied,
+   * and those skipped as unsupported here or too late for that socket.
+   */
+  onApply?: (result: ApplyResult, socket: net.Socket) => void;
+  /**
+   * TLS on top of each socket: true, or options for tls.connect (ca,
+   * rejectUnauthorized, ...). createConnection's default: TLS when an
+   * https.Agent calls it or the options say `protocol: 'https:'`.
+   */
+  tls?: boolean | tls.ConnectionOptions;
+}
+
+/**
+ * What http.Agent, http.request and net.connect pass (the TCP part; the
+ * rest goes to tls.connect for https). Nulls are http's "not given".
+ */
+export interface ConnectionOptions {
+  host?: string | null;
+  port?: number | string | null;
+  localAddress?: string | null;
+  localPort?: number | null;
+  family?: number | null;
+  hints?: number | null;
+  lookup?: net.LookupFunction | null;
+  timeout?: number | null;
+  noDelay?: boolean | null;
+  keepAlive?: boolean | null;
+  keepAliveInitialDelay?: number | null;
+  allowHalfOpen?: boolean | null;
+  /** A Unix socket: no TCP options apply; it is connected as Node would. */
+  path?: string | null;
+  /** Node 24.19+/26.4+: a net.BoundSocket to connect from. */
+  handle?: unknown;
+  /** https: the TLS server name (tls.connect takes the rest of the options too). */
+  servername?: string | null;
+}
+
+/** Node's own contract (http.Agent's oncreate): a socket, or an error and none. */
+export type ConnectCallback = (err: Error | null, socket: net.Socket) => void;
+export type CreateConnection = (options: ConnectionOptions, callback?: ConnectCallback) => net.Socket | undefined;
+
+export function validateRoute(route: unknown, name: string, keys: readonly string[] = ['onApply', 'tls']): void {
+  validateObject(route, name);
+  validateKeys(route, name, keys);
+  const { onApply, tls: secure } = route as RouteOptions;
+  validateFunction(onApply, `${name}.onApply`);
+  if (secure !== undefined && typeof secure !== 'boolean' && (typeof secure !== 'object' || secure === null)) {
+    throw invalidArgType(`${name}.tls`, 'of type boolean or object', secure);
+  }
+}
+
+/** The TCP part of ConnectionOptions, validated. (It takes any other keys: http passes many.) */
+export interface Dial {
+  host: string;
+  port: number;
+  local?: ParsedAddress;
+  /** The local address as given, for errors. */
+  localAddress?: string;
+  localPort: number;
+  timeout?: number;
+  lookup: net.LookupFunction;
+  family: number;
+  hints?: number;
+  /** For the net.Socket Node adopts the descriptor into. */
+  socket: net.SocketConstructorOpts;
+}
+
+/** options.timeout, which every strategy honours. */
+export function readTimeout(options: ConnectionOptions): number | undefined {
+  const timeout = options.timeout ?? undefined;
+  if (timeout !== undefined) {
+    if (typeof timeout !== 'number') throw invalidArgType('options.timeout', 'of type number', timeout);
+    if (!(timeout >= 0)) throw outOfRange('options.timeout', '>= 0', timeout);
+  }
+  return timeout;
+}
+
+export function readDial(options: ConnectionOptions): Dial {
+  const timeout = readTimeout(options);
+  const host = options.host ?? 'localhost';
+  if (typeof host !== 'string') throw invalidArgType('options.host', 'of type string', host);
+  if (host === '') throw invalidArgValue('options.host', 'must not be empty', host);
+  const port = validatePort(
+    typeof options.port === 'string' && /^\d+$/.test(options.port) ? Number(options.port) : options.port,
+    'options.port',
+  );
+  const localAddress = options.localAddress ?? undefined;
+  return {
+    host,
+    port,
+    local: localAddress === undefined ? undefined : parseAddress(localAddress, 'options.localAddress'),
+    localAddress,
+    localPort: options.localPort == null ? 0 : validatePort(options.localPort, 'options.localPort'),
+    timeout,
+    lookup: options.lookup ?? dns.lookup,
+    family: options.family ?? 0,
+    hints: options.hints ?? undefined,
+    socket: {
+      allowHalfOpen: options.allowHalfOpen ?? undefined,
+      noDelay: options.noDelay ?? undefined,
+      keepAlive: options.keepAlive ?? undefined,
+      keepAliveInitialDelay: options.keepAliveInitialDelay ?? undefined,
+    } as net.SocketConstructorOpts,
+  };
+}
+
+/**
+ * https: an https.Agent calls createConnection as its own method,
+ * https.request names its agent or protocol in the options.
+ */
+export function wantsTls(caller: unknown, options: ConnectionOptions, route: RouteOptions): boolean {
+  if (route.tls !== undefined) return route.tls !== false;
+  return (
+    caller instanceof https.Agent ||
+    (options as { protocol?: unknown }).protocol === 'https:' ||
+    defaultAgentOf(options) instanceof https.Agent
+  );
+}

@@ -1,0 +1,34 @@
+// The parts of a policy each route applies at each moment.
+import type { ApplyResult } from '../options/api';
+import { plan } from '../options/plan';
+import { OPTION_NAMES, OPTIONS, type OptionRow } from '../options/table';
+import type { Policy } from '../options/types';
+
+/** Checks a whole policy (names, types, ranges) without a system call. */
+export function checkPolicy(policy: unknown, name: string): Policy {
+  plan(policy, name);
+  return policy as Policy;
+}
+
+/** A result that skips every option of a policy as unsupported (a Unix socket, say). */
+export function unsupported(policy: Policy): ApplyResult {
+  const skipped = OPTION_NAMES.filter((name) => policy[name] !== undefined).map((name) => ({
+    name,
+    reason: 'unsupported' as const,
+  }));
+  return { applied: [], skipped };
+}
+
+/** The options of a policy whose table rows pass `keep`. */
+export function pick(policy: Policy, keep: (row: OptionRow) => boolean): Policy {
+  const part: Record<string, unknown> = {};
+  for (const name of OPTION_NAMES) {
+    if (policy[name] !== undefined && keep(OPTIONS[name])) part[name] = policy[name];
+  }
+  return part as Policy;
+}
+
+/** What still has its effect after connect, and so goes back on after Node's own writes. */
+export function anyTimePart(policy: Policy): Policy {
+  return pick(policy, (row) => row.phase === 'any');
+}

@@ -1,0 +1,72 @@
+// undiciConnector: a `connect` function for undici's Agent, Client and Pool,
+// on top of createConnection, so fetch() gets configured sockets too.
+import net from 'node:net';
+import type tls from 'node:tls';
+import type { Policy } from '../options/types';
+import { validateRoute, type RouteOptions } from './connection-options';
+import { createConnection } from './create-connection';
+import { settle } from './handover';
+
+/** What undici passes its `connect` function. */
+export interface UndiciConnectOptions {
+  hostname: string;
+  host?: string;
+  protocol: string;
+  port: string | number;
+  servername?: string | null;
+  localAddress?: string | null;
+  httpSocket?: net.Socket;
+}
+
+/** undici's connect callback: a socket, or an error. */
+export type UndiciCallback = (...args: [null, net.Socket] | [Error, null]) => void;
+
+export interface UndiciConnectorOptions extends Omit<RouteOptions, 'tls'> {
+  /** TLS options for https origins (ca, cert, rejectUnauthorized, ...). */
+  tls?: tls.ConnectionOptions;
+}
+
+/**
+ * A `connect` function for undici's Agent/Client/Pool (`new Agent({ connect:
+ * undiciConnector(policy) })`, then `fetch(url, { dispatcher })`): sockets
+ * configured before connect, TLS on top for https origins. The callback
+ * comes once the socket is connected (and its TLS handshake done).
+ */
+export function undiciConnector(
+  policy: Policy,
+  options: UndiciConnectorOptions = {},
+): (opts: UndiciConnectOptions, callback: UndiciCallback) => void {
+  validateRoute(options, 'options');
+  const onApply = options.onApply;
+  const plain = createConnection(policy, { onApply, tls: false });
+  const secured = createConnection(policy, { onApply, tls: { ALPNProtocols: ['http/1.1'], ...options.tls } });
+  return function sockctlConnector(opts, callback) {
+    const secureOrigin = opts.protocol === 'https:';
+    // undici's hostname keeps an IPv6 literal's brackets; its host has the port.
+    const hostname = opts.hostname.replace(/^\[(.*)\]$/, '$1');
+    const port = opts.port === '' || opts.port === undefined ? (secureOrigin ? 443 : 80) : Number(opts.port);
+    const servername = opts.servername ?? (net.isIP(hostname) ? undefined : hostname);
+    const ready = (socket: net.Socket): void =>
+      settle(socket, secureOrigin ? 'secureConnect' : 'connect', (err) => {
+        if (err) {
+          socket.destroy();
+          callback(err, null);
+        } else callback(null, socket);
+      });
+    let socket: net.Socket | undefined;
+    try {
+      socket = (secureOrigin ? secured : plain)(
+        { host: hostname, port, localAddress: opts.localAddress ?? undefined, servername },
+        (err, connected) => {
+          if (err || connected === undefined) return callback(err ?? new Error('sockctl: no socket'), null);
+          // Connected; a TLS socket still has its handshake to finish.
+          if (secureOrigin) ready(connected);
+          else callback(null, connected);
+        },
+      );
+    } catch (err) {
+      return callback(err as Error, null);
+    }
+    if (socket !== undefined) ready(socket);
+  };
+}
