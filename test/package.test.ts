@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TCP_INFO_FIELDS } from '../lib/tcp/info';
+import { TCP_INFO_FIELDS } from '../lib/tcp/fields';
 import { native } from '../lib/native/binding';
 import { QEMU_TCP_INFO, under } from './platform';
 

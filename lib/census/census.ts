@@ -4,6 +4,7 @@ import { invalidArgType, invalidArgValue, systemError } from '../errors';
 import { native } from '../native/binding';
 import { socketsByFd, startTracking } from './registry';
 import { fdOf } from '../target';
+import { validateKeys, validateObject } from '../validate';
 import { getTcpInfo, stateOf, TCP_INFO_SLOTS, toTcpInfo, type TcpInfo } from '../tcp/info';
 import { numberingFor, TCP_STATES, tcpStateNumbers, type TcpState } from '../tcp/state';
 
@@ -178,7 +179,8 @@ export function fromTracked(states: readonly TcpState[], withInfo: boolean): Soc
  * socket (and its server) where sockctl has seen it being created.
  */
 export function listSockets(options: ListOptions = {}): SocketEntry[] {
-  if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'of type object', options);
+  validateObject(options, 'options');
+  validateKeys(options, 'options', ['state', 'tcpInfo']);
   const states = parseStates(options.state);
   if (options.tcpInfo !== undefined && typeof options.tcpInfo !== 'boolean') {
     throw invalidArgType('options.tcpInfo', 'of type boolean', options.tcpInfo);

@@ -3,8 +3,9 @@
 import { EventEmitter } from 'node:events';
 import { listSockets, type SocketEntry } from './census';
 import { abort } from '../close';
-import { invalidArgType, invalidArgValue, outOfRange } from '../errors';
+import { invalidArgType, outOfRange } from '../errors';
 import { startTracking } from './registry';
+import { validateKeys, validateObject, validateOneOf } from '../validate';
 
 export interface WatchOptions {
   /** How long a socket may stay in CLOSE_WAIT before it is reported, in ms. Default 30 000. */
@@ -48,13 +49,11 @@ function validateMs(value: unknown, name: string, fallback: number, min: number)
  * when someone listens for it, else as a process warning.
  */
 export function watchCloseWait(options: WatchOptions = {}): CloseWaitWatchdog {
-  if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'of type object', options);
+  validateObject(options, 'options');
+  validateKeys(options, 'options', ['after', 'interval', 'action']);
   const after = validateMs(options.after, 'options.after', 30_000, 0);
   const interval = validateMs(options.interval, 'options.interval', 5_000, 1);
-  const action = options.action ?? 'none';
-  if (action !== 'none' && action !== 'abort' && action !== 'destroy') {
-    throw invalidArgValue('options.action', "must be 'none', 'abort' or 'destroy'", action);
-  }
+  const action = validateOneOf(options.action ?? 'none', 'options.action', ['none', 'abort', 'destroy'] as const);
   startTracking();
 
   const watchdog = new EventEmitter() as CloseWaitWatchdog;

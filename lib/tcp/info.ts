@@ -1,79 +1,19 @@
 // getTcpInfo: the native layer fills one Float64Array slot per field (NaN
-// where this OS or kernel has no such field); the object is built here.
+// where this OS or kernel has no such field); the object is built by the
+// generated builder, and the state and option bits here.
 import { featureUnavailable, systemError } from '../errors';
 import { native } from '../native/binding';
 import { fdOf, type Target } from '../target';
+import { TCP_INFO_FIELDS } from './fields';
+import { buildTcpInfo, type TcpInfo } from './info-build.generated';
 import { numberingFor, tcpStateName, type TcpState } from './state';
 
-/** The slots native/sockopt.h fills, in its order. */
-export const TCP_INFO_FIELDS = [
-  'rawState',
-  'caState',
-  'options',
-  'sndWscale',
-  'rcvWscale',
-  'retransmits',
-  'probes',
-  'backoff',
-  'rttUs',
-  'rttVarUs',
-  'minRttUs',
-  'rtoUs',
-  'atoUs',
-  'rcvRttUs',
-  'mss',
-  'rcvMss',
-  'advMss',
-  'pmtu',
-  'cwndSegs',
-  'cwndBytes',
-  'ssthreshSegs',
-  'ssthreshBytes',
-  'sndWndBytes',
-  'rcvWndBytes',
-  'rcvSpaceBytes',
-  'rcvSsthreshBytes',
-  'unackedSegs',
-  'sackedSegs',
-  'lostSegs',
-  'retransSegs',
-  'totalRetransSegs',
-  'reordering',
-  'reorderSeen',
-  'dsackDups',
-  'outOfOrderPkts',
-  'bytesSent',
-  'bytesReceived',
-  'bytesAcked',
-  'bytesRetrans',
-  'bytesInFlight',
-  'notSentBytes',
-  'segsOut',
-  'segsIn',
-  'dataSegsOut',
-  'dataSegsIn',
-  'deliveredSegs',
-  'deliveredCeSegs',
-  'deliveryRateBytesPerSec',
-  'pacingRateBytesPerSec',
-  'maxPacingRateBytesPerSec',
-  'lastDataSentMs',
-  'lastDataRecvMs',
-  'lastAckRecvMs',
-  'busyTimeUs',
-  'rwndLimitedUs',
-  'sndbufLimitedUs',
-  'timeoutEpisodes',
-  'rtoRecoveries',
-  'rtoTimeMs',
-  'connectionTimeMs',
-] as const;
-type Slot = (typeof TCP_INFO_FIELDS)[number];
+export type { TcpInfo };
 
 if (native.tcpInfoFields.join() !== TCP_INFO_FIELDS.join()) {
-  throw new Error('sockctl: the native binary and lib/tcp-info.ts disagree on the TCP info fields; rebuild');
+  throw new Error('sockctl: the native binary and lib/tcp/fields.ts disagree on the TCP info fields; rebuild');
 }
-const I = Object.fromEntries(TCP_INFO_FIELDS.map((name, i) => [name, i])) as Record<Slot, number>;
+const I = Object.fromEntries(TCP_INFO_FIELDS.map((name, i) => [name, i])) as Record<string, number>;
 
 export type CongestionState = 'open' | 'disorder' | 'cwr' | 'recovery' | 'loss';
 const CONGESTION_STATES: readonly CongestionState[] = ['open', 'disorder', 'cwr', 'recovery', 'loss'];
@@ -88,102 +28,6 @@ export interface TcpOptions {
   ecnSeen?: boolean;
   /** The SYN or SYN-ACK carried data (TCP Fast Open). */
   synData?: boolean;
-}
-
-/**
- * One shape on every OS. Every figure is optional: a field is `undefined`
- * where this OS or the running kernel does not report it — never 0.
- * Counters of segments end in `Segs`, times carry their unit.
- */
-export interface TcpInfo {
-  state: TcpState;
-  /** The OS's own state number, for logs and the curious. */
-  stateNumber: number;
-  /** Linux congestion-avoidance state. */
-  congestionState?: CongestionState;
-  options: TcpOptions;
-  /** Window scale shifts, meaningful when options.windowScaling. */
-  sndWscale?: number;
-  rcvWscale?: number;
-  /** Consecutive unanswered retransmission timeouts, now. */
-  retransmits?: number;
-  /** Unanswered zero-window probes, now. */
-  probes?: number;
-  /** Exponential backoff of the retransmission timer, now. */
-  backoff?: number;
-
-  rttUs?: number;
-  rttVarUs?: number;
-  minRttUs?: number;
-  rtoUs?: number;
-  /** Delayed-ACK timeout. */
-  atoUs?: number;
-  /** Receiver-side RTT estimate. */
-  rcvRttUs?: number;
-
-  /** Sending MSS. */
-  mss?: number;
-  rcvMss?: number;
-  advMss?: number;
-  pmtu?: number;
-
-  cwndSegs?: number;
-  cwndBytes?: number;
-  /** Slow-start threshold; Infinity until the first loss. */
-  ssthreshSegs?: number;
-  ssthreshBytes?: number;
-  /** The peer's advertised receive window. */
-  sndWndBytes?: number;
-  /** Our advertised receive window. */
-  rcvWndBytes?: number;
-  rcvSpaceBytes?: number;
-  rcvSsthreshBytes?: number;
-
-  /**
-   * Segments sent and not yet acknowledged. On a Linux listening socket:
-   * the connections waiting in the accept queue.
-   */
-  unackedSegs?: number;
-  /** SACKed segments. On a Linux listening socket: the listen backlog. */
-  sackedSegs?: number;
-  lostSegs?: number;
-  /** Retransmitted segments not yet acknowledged. */
-  retransSegs?: number;
-  totalRetransSegs?: number;
-  reordering?: number;
-  reorderSeen?: number;
-  dsackDups?: number;
-  outOfOrderPkts?: number;
-
-  bytesSent?: number;
-  bytesReceived?: number;
-  bytesAcked?: number;
-  bytesRetrans?: number;
-  bytesInFlight?: number;
-  /** Written by the application, not yet sent. */
-  notSentBytes?: number;
-  segsOut?: number;
-  segsIn?: number;
-  dataSegsOut?: number;
-  dataSegsIn?: number;
-  deliveredSegs?: number;
-  deliveredCeSegs?: number;
-  deliveryRateBytesPerSec?: number;
-  pacingRateBytesPerSec?: number;
-  maxPacingRateBytesPerSec?: number;
-
-  lastDataSentMs?: number;
-  lastDataRecvMs?: number;
-  lastAckRecvMs?: number;
-  busyTimeUs?: number;
-  rwndLimitedUs?: number;
-  sndbufLimitedUs?: number;
-
-  /** Retransmission timeouts over the connection's life. */
-  timeoutEpisodes?: number;
-  rtoRecoveries?: number;
-  rtoTimeMs?: number;
-  connectionTimeMs?: number;
 }
 
 // Linux TCPI_OPT_* bits; the other OSes' native code maps onto them.
@@ -234,16 +78,14 @@ export function stateOf(raw: number): TcpState {
 
 /** Builds the public object from the native slots at out[base …] (NaN = absent). */
 export function toTcpInfo(out: Float64Array, base = 0): TcpInfo {
-  const v = (i: number): number | undefined => present(out[base + i]);
-  const raw = out[base + I.rawState];
-  const state = stateOf(raw);
-  const opts = v(I.options);
-  const ca = v(I.caState);
-  return {
-    state,
-    stateNumber: raw,
-    congestionState: ca === undefined ? undefined : CONGESTION_STATES[ca],
-    options: {
+  const opts = present(out[base + I.options]);
+  const ca = present(out[base + I.caState]);
+  return buildTcpInfo(
+    out,
+    base,
+    stateOf(out[base + I.rawState]),
+    ca === undefined ? undefined : CONGESTION_STATES[ca],
+    {
       sack: flag(opts, OPT_SACK),
       timestamps: flag(opts, OPT_TIMESTAMPS),
       windowScaling: flag(opts, OPT_WSCALE),
@@ -251,62 +93,5 @@ export function toTcpInfo(out: Float64Array, base = 0): TcpInfo {
       ecnSeen: flag(opts, OPT_ECN_SEEN),
       synData: flag(opts, OPT_SYN_DATA),
     },
-    sndWscale: v(I.sndWscale),
-    rcvWscale: v(I.rcvWscale),
-    retransmits: v(I.retransmits),
-    probes: v(I.probes),
-    backoff: v(I.backoff),
-    rttUs: v(I.rttUs),
-    rttVarUs: v(I.rttVarUs),
-    minRttUs: v(I.minRttUs),
-    rtoUs: v(I.rtoUs),
-    atoUs: v(I.atoUs),
-    rcvRttUs: v(I.rcvRttUs),
-    mss: v(I.mss),
-    rcvMss: v(I.rcvMss),
-    advMss: v(I.advMss),
-    pmtu: v(I.pmtu),
-    cwndSegs: v(I.cwndSegs),
-    cwndBytes: v(I.cwndBytes),
-    ssthreshSegs: v(I.ssthreshSegs),
-    ssthreshBytes: v(I.ssthreshBytes),
-    sndWndBytes: v(I.sndWndBytes),
-    rcvWndBytes: v(I.rcvWndBytes),
-    rcvSpaceBytes: v(I.rcvSpaceBytes),
-    rcvSsthreshBytes: v(I.rcvSsthreshBytes),
-    unackedSegs: v(I.unackedSegs),
-    sackedSegs: v(I.sackedSegs),
-    lostSegs: v(I.lostSegs),
-    retransSegs: v(I.retransSegs),
-    totalRetransSegs: v(I.totalRetransSegs),
-    reordering: v(I.reordering),
-    reorderSeen: v(I.reorderSeen),
-    dsackDups: v(I.dsackDups),
-    outOfOrderPkts: v(I.outOfOrderPkts),
-    bytesSent: v(I.bytesSent),
-    bytesReceived: v(I.bytesReceived),
-    bytesAcked: v(I.bytesAcked),
-    bytesRetrans: v(I.bytesRetrans),
-    bytesInFlight: v(I.bytesInFlight),
-    notSentBytes: v(I.notSentBytes),
-    segsOut: v(I.segsOut),
-    segsIn: v(I.segsIn),
-    dataSegsOut: v(I.dataSegsOut),
-    dataSegsIn: v(I.dataSegsIn),
-    deliveredSegs: v(I.deliveredSegs),
-    deliveredCeSegs: v(I.deliveredCeSegs),
-    deliveryRateBytesPerSec: v(I.deliveryRateBytesPerSec),
-    pacingRateBytesPerSec: v(I.pacingRateBytesPerSec),
-    maxPacingRateBytesPerSec: v(I.maxPacingRateBytesPerSec),
-    lastDataSentMs: v(I.lastDataSentMs),
-    lastDataRecvMs: v(I.lastDataRecvMs),
-    lastAckRecvMs: v(I.lastAckRecvMs),
-    busyTimeUs: v(I.busyTimeUs),
-    rwndLimitedUs: v(I.rwndLimitedUs),
-    sndbufLimitedUs: v(I.sndbufLimitedUs),
-    timeoutEpisodes: v(I.timeoutEpisodes),
-    rtoRecoveries: v(I.rtoRecoveries),
-    rtoTimeMs: v(I.rtoTimeMs),
-    connectionTimeMs: v(I.connectionTimeMs),
-  };
+  );
 }

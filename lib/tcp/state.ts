@@ -1,6 +1,8 @@
 // TCP state names, the same on every OS, from each OS's own numbering.
+import { invalidArgType } from '../errors';
+import { validateOneOf } from '../validate';
 
-export const TCP_STATES = [
+export const TCP_STATES = Object.freeze([
   'CLOSED',
   'LISTEN',
   'SYN_SENT',
@@ -12,7 +14,7 @@ export const TCP_STATES = [
   'LAST_ACK',
   'FIN_WAIT_2',
   'TIME_WAIT',
-] as const;
+] as const);
 export type TcpState = (typeof TCP_STATES)[number];
 
 // <netinet/tcp.h> enum: TCP_ESTABLISHED = 1 … TCP_CLOSING = 11, and the
@@ -53,9 +55,14 @@ const windows: Record<number, TcpState> = {
 export type StateNumbering = 'linux' | 'bsd' | 'windows';
 const tables: Record<StateNumbering, Record<number, TcpState>> = { linux, bsd, windows };
 
+const NUMBERINGS = Object.keys(tables) as StateNumbering[];
+
 /** The state name for an OS's raw state number, or undefined if unknown. */
 export function tcpStateName(numbering: StateNumbering, raw: number): TcpState | undefined {
-  return tables[numbering][raw];
+  validateOneOf(numbering, 'numbering', NUMBERINGS);
+  if (typeof raw !== 'number') throw invalidArgType('raw', 'of type number', raw);
+  // Own keys only: 'constructor' is no state.
+  return Object.hasOwn(tables[numbering], raw) ? tables[numbering][raw] : undefined;
 }
 
 export function numberingFor(platform: NodeJS.Platform): StateNumbering {
