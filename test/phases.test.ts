@@ -4,12 +4,24 @@
 // option set late, setOption takes it and a witness outside sockctl shows
 // the kernel's value (ss on the exact 4-tuple, getsockopt on a duplicate of
 // the descriptor in another process); where the kernel refuses or ignores
-// it, the raw call shows that, and setOption refuses it.
+// it, the raw call shows that, and setOption refuses it. The phase table in
+// docs/api.md records the same facts, and must agree with the option table.
 import { once } from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { constants, fdOf, features, openBoundSocket, setOption, type TooLateError } from '../lib';
+import {
+  constants,
+  fdOf,
+  features,
+  openBoundSocket,
+  optionNames,
+  optionTable,
+  setOption,
+  type OptionName,
+  type TooLateError,
+} from '../lib';
 import {
   expectCode,
   listening,
@@ -199,5 +211,21 @@ describe.runIf(linux)('past its phase the kernel refuses or ignores it, and setO
     const detail = ssOf(tupleOf(client));
     expect(mss(detail), detail).toBeGreaterThan(1000);
     expectTooLate(() => setOption(client, 'maxSegBytes', 1000), 'listener');
+  });
+});
+
+describe('the phase table of docs/api.md', () => {
+  it('names every option with the phase the option table gives it', () => {
+    const doc = fs.readFileSync(path.join(__dirname, '..', 'docs', 'api.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('<!-- phases:start -->'), doc.indexOf('<!-- phases:end -->'));
+    const rows = [...section.matchAll(/^\| `(\w+)` \| `(\w+)` \|/gm)].map(([, name, phase]) => [name, phase]);
+    const audited = optionNames.filter((name: OptionName) => optionTable[name].phase !== 'any');
+    expect(rows.length).toBeGreaterThan(0);
+    // Every row of the table, and every option whose phase is not 'any', is there once, with its phase.
+    expect(Object.fromEntries(rows)).toEqual(
+      Object.fromEntries(rows.map(([name]) => [name, optionTable[name as OptionName]?.phase])),
+    );
+    for (const name of audited) expect(rows.map(([n]) => n)).toContain(name);
+    expect(new Set(rows.map(([n]) => n)).size).toBe(rows.length);
   });
 });
