@@ -1,14 +1,14 @@
 'use strict';
-// npm run options-matrix: writes the README's option matrix from the option
-// table (lib/options/table.ts, as built into dist/), between the
+// npm run options-matrix: writes the option matrix of docs/api.md from the
+// option table (lib/options/table.ts, as built into dist/), between the
 // `<!-- options-matrix:start -->` and `<!-- options-matrix:end -->` markers,
 // and leaves the rest of the file alone.
 //
 //   node scripts/options-matrix.js [--check] [file]
 //
-// `file` defaults to README.md. With --check nothing is written: it exits 1
+// `file` defaults to docs/api.md. With --check nothing is written: it exits 1
 // when the file's matrix differs from the table, so CI catches a table change
-// without its README change (test/options-matrix.test.ts runs it).
+// without its docs change (test/options-matrix.test.ts runs it).
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -24,9 +24,11 @@ const OSES = [
 /** The legend, with one line per phase from the table's PHASES record. */
 function legend(phases) {
   return [
-    '**Phase** — the last moment the option still has its effect:',
+    '**Phase** — the point after which the option has no effect, so `setOption` refuses it:',
     '',
     ...Object.values(phases).map((p) => `- **${p.label}**: ${p.legend}`),
+    '',
+    'Set late, some options keep only part of their effect; [what the kernel does past each phase](#phases-and-err_socket_option_too_late) says what.',
     '',
     'Past its phase, `setOption` throws `ERR_SOCKET_OPTION_TOO_LATE` and `apply` skips the option as `too-late`.',
     '',
@@ -35,7 +37,7 @@ function legend(phases) {
 }
 
 /**
- * A paragraph or list item wrapped at the README's 120 columns, list items
+ * A paragraph or list item wrapped at the docs' 120 columns, list items
  * continued two spaces in. Tables are left whole.
  */
 function wrap(line, width = 120) {
@@ -54,7 +56,7 @@ function wrap(line, width = 120) {
   return out.join('\n');
 }
 
-/** A bound as the README writes it: 2³¹−1 rather than 2147483647. */
+/** A bound as the docs write it: 2³¹−1 rather than 2147483647. */
 function num(n) {
   if (n === 0x7fffffff) return '2³¹−1';
   if (n === 0xffffffff) return '2³²−1';
@@ -143,19 +145,19 @@ function render(table, phases) {
   return [...lines, '', ...legend(phases).map((line) => wrap(line))].join('\n');
 }
 
-/** `readme` with the text between the markers replaced by `matrix`. */
-function replaceSection(readme, matrix) {
-  const start = readme.indexOf(START);
-  const end = readme.indexOf(END);
+/** `doc` with the text between the markers replaced by `matrix`. */
+function replaceSection(doc, matrix) {
+  const start = doc.indexOf(START);
+  const end = doc.indexOf(END);
   if (start < 0 || end < start) throw new Error(`options-matrix: no ${START} … ${END} section found`);
-  const eol = readme.includes('\r\n') ? '\r\n' : '\n';
+  const eol = doc.includes('\r\n') ? '\r\n' : '\n';
   const body = matrix.split('\n').join(eol);
-  return `${readme.slice(0, start + START.length)}${eol}${eol}${body}${eol}${eol}${readme.slice(end)}`;
+  return `${doc.slice(0, start + START.length)}${eol}${eol}${body}${eol}${eol}${doc.slice(end)}`;
 }
 
 function main(argv) {
   const check = argv.includes('--check');
-  const file = argv.find((a) => a !== '--check') ?? path.join(__dirname, '..', 'README.md');
+  const file = argv.find((a) => a !== '--check') ?? path.join(__dirname, '..', 'docs', 'api.md');
   // The built table (npm run build:ts; the npm script builds it first).
   const { OPTIONS, PHASES } = require('../dist/options/table');
   const before = fs.readFileSync(file, 'utf8');

@@ -300,13 +300,14 @@ export function parseSs(line: string): SsView {
     const m = re.exec(line);
     return m ? Number(m[1]) : undefined;
   };
-  const timer = /timer:\(keepalive,(?:(\d+)min)?(?:(\d+(?:\.\d+)?)sec)?(?:(\d+)ms)?,/.exec(line);
+  // ss writes 3min19sec, 9sec, 976ms, and (iproute2 6.x) 4.976ms for 4 s and 976 ms.
+  const timer = /timer:\(keepalive,(?:(\d+)min)?(?:(\d+(?:\.\d+)?)sec|(\d+)\.)?(?:(\d+)ms)?,/.exec(line);
   const skmem = /skmem:\(([^)]*)\)/.exec(line)?.[1] ?? '';
   return {
     state,
     local,
     keepaliveSecs: timer
-      ? Number(timer[1] ?? 0) * 60 + Number(timer[2] ?? 0) + Number(timer[3] ?? 0) / 1000
+      ? Number(timer[1] ?? 0) * 60 + Number(timer[2] ?? timer[3] ?? 0) + Number(timer[4] ?? 0) / 1000
       : undefined,
     fwmark: num(/\bfwmark:(0x[0-9a-f]+)/),
     rb: Number(/\brb(\d+)/.exec(skmem)?.[1]),
@@ -318,4 +319,41 @@ export function parseSs(line: string): SsView {
     inetFlags: (/inet-sockopt: \(([^)]*)\)/.exec(line)?.[1] ?? '').trim().split(/\s+/),
     advmss: Number(/\badvmss:(\d+)/.exec(line)?.[1]),
   };
+}
+
+const DUP_SCRIPT = `
+import errno, json, socket, sys
+s = socket.socket(fileno=3)
+out = []
+for level, name, *value in json.loads(sys.argv[1]):
+    try:
+        if value:
+            s.setsockopt(level, name, value[0])
+            out.append('ok')
+        else:
+            out.append(s.getsockopt(level, name))
+    except OSError as e:
+        out.append(errno.errorcode[e.errno])
+s.detach()
+print(json.dumps(out))
+`;
+
+/**
+ * Linux: int socket options on a duplicate of `fd`, in another process
+ * (python3, which gets the descriptor as its fd 3): the kernel's own
+ * answers, a witness outside sockctl. Each call is `[level, name]`, read
+ * as an int, or `[level, name, value]`, set, answering 'ok' or the errno's
+ * name ('EINVAL').
+ */
+export function sockoptOnDup(
+  fd: number,
+  calls: Array<[number, number] | [number, number, number]>,
+): Array<number | string> {
+  const out = spawnSync('python3', ['-c', DUP_SCRIPT, JSON.stringify(calls)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe', fd],
+    timeout: 10_000,
+  });
+  if (out.status !== 0) throw new Error(`python3 failed: ${out.stderr || out.error}`);
+  return JSON.parse(out.stdout) as Array<number | string>;
 }

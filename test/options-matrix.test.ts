@@ -1,5 +1,5 @@
-// The README's option matrix is generated from the option table
-// (scripts/options-matrix.js); a table change without its README change
+// The option matrix of docs/api.md is generated from the option table
+// (scripts/options-matrix.js); a table change without its docs change
 // fails here, and so in CI.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,11 +11,11 @@ import { OPTIONS, PHASES } from '../lib/options/table';
 
 const root = path.join(__dirname, '..');
 const script = path.join(root, 'scripts', 'options-matrix.js');
-const readmePath = path.join(root, 'README.md');
+const docPath = path.join(root, 'docs', 'api.md');
 
 const matrix = createRequire(__filename)(script) as {
   render(table: object, phases: object): string;
-  replaceSection(readme: string, text: string): string;
+  replaceSection(doc: string, text: string): string;
   START: string;
   END: string;
 };
@@ -24,16 +24,14 @@ function run(args: string[]) {
   return spawnSync(process.execPath, [script, ...args], { cwd: root, encoding: 'utf8' });
 }
 
-describe('README option matrix', () => {
+describe('the option matrix of docs/api.md', () => {
   it('matches lib/options/table.ts (npm run options-matrix rewrites it)', () => {
     // Rendered from the TypeScript source, so a stale dist/ cannot hide a change.
-    const readme = fs.readFileSync(readmePath, 'utf8');
-    expect(matrix.replaceSection(readme, matrix.render(OPTIONS, PHASES)) === readme, 'run npm run options-matrix').toBe(
-      true,
-    );
+    const doc = fs.readFileSync(docPath, 'utf8');
+    expect(matrix.replaceSection(doc, matrix.render(OPTIONS, PHASES)) === doc, 'run npm run options-matrix').toBe(true);
   });
 
-  it('--check passes on README.md', () => {
+  it('--check passes on docs/api.md', () => {
     const r = run(['--check']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
@@ -42,10 +40,10 @@ describe('README option matrix', () => {
   it('--check fails on a stale matrix, and a rewrite restores it without touching the rest', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sockctl-matrix-'));
     try {
-      const copy = path.join(dir, 'README.md');
-      const readme = fs.readFileSync(readmePath, 'utf8');
-      const stale = readme.replace(/^\| `keepAliveCount` \|.*\n/m, '');
-      expect(stale).not.toBe(readme);
+      const copy = path.join(dir, 'api.md');
+      const doc = fs.readFileSync(docPath, 'utf8');
+      const stale = doc.replace(/^\| `keepAliveCount` \|.*\n/m, '');
+      expect(stale).not.toBe(doc);
       fs.writeFileSync(copy, stale);
 
       const check = run(['--check', copy]);
@@ -54,7 +52,7 @@ describe('README option matrix', () => {
       expect(fs.readFileSync(copy, 'utf8')).toBe(stale);
 
       expect(run([copy]).status).toBe(0);
-      expect(fs.readFileSync(copy, 'utf8')).toBe(readme);
+      expect(fs.readFileSync(copy, 'utf8')).toBe(doc);
       expect(run(['--check', copy]).status).toBe(0);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -64,7 +62,7 @@ describe('README option matrix', () => {
   it('refuses a file without the markers', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sockctl-matrix-'));
     try {
-      const copy = path.join(dir, 'README.md');
+      const copy = path.join(dir, 'api.md');
       fs.writeFileSync(copy, '# no markers\n');
       const r = run(['--check', copy]);
       expect(r.status).toBe(2);
@@ -75,8 +73,8 @@ describe('README option matrix', () => {
   });
 
   it('keeps CRLF line endings (a Windows checkout)', () => {
-    const readme = fs.readFileSync(readmePath, 'utf8').replace(/\r?\n/g, '\r\n');
-    expect(matrix.replaceSection(readme, matrix.render(OPTIONS, PHASES))).toBe(readme);
+    const doc = fs.readFileSync(docPath, 'utf8').replace(/\r?\n/g, '\r\n');
+    expect(matrix.replaceSection(doc, matrix.render(OPTIONS, PHASES))).toBe(doc);
   });
 
   it('shows every option once, with ❌ where an OS has no row', () => {

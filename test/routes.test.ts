@@ -57,20 +57,27 @@ function get(options: http.RequestOptions): Promise<net.Socket> {
   });
 }
 
-/** The policy, read back from the kernel (and on Linux seen by ss). */
-async function expectPolicyOn(socket: net.Socket, expectBuffer: boolean): Promise<void> {
+/**
+ * The policy, read back from the kernel (and on Linux seen by ss). Before
+ * connect, the locked 80000-byte receive buffer also bounds the window
+ * scale the SYN offers (to 1 at most); after connect the scale stays what
+ * the system's limits gave the handshake.
+ */
+async function expectPolicyOn(socket: net.Socket, when: 'before connect' | 'after connect'): Promise<void> {
   expect(getOption(socket, 'keepAlive')).toBe(true);
   expect(getOption(socket, 'noDelay')).toBe(true);
   // Windows before 1709 (and Wine 8) set the idle time through an ioctl that cannot be read back.
   if (features.keepAliveIdleSecs && !windows) expect(getOption(socket, 'keepAliveIdleSecs')).toBe(IDLE);
   if (linux) {
-    if (expectBuffer) expect(getOption(socket, 'recvBufferBytes')).toBe(2 * RCVBUF);
+    expect(getOption(socket, 'recvBufferBytes')).toBe(2 * RCVBUF);
     const detail = ssOf(tupleOf(socket));
     const timer = parseSs(detail).keepaliveSecs;
     // The timer counts down from the idle time: well above the agent's 1 s.
     expect(timer, detail).toBeGreaterThan(IDLE - 10);
     expect(timer, detail).toBeLessThanOrEqual(IDLE);
-    if (expectBuffer) expect(parseSs(detail).rb).toBe(2 * RCVBUF);
+    expect(parseSs(detail).rb).toBe(2 * RCVBUF);
+    if (when === 'before connect')
+      expect(Number(/\bwscale:\d+,(\d+)/.exec(detail)?.[1]), detail).toBeLessThanOrEqual(1);
   }
 }
 
@@ -129,10 +136,12 @@ describe('createConnection', () => {
       expect(result.applied).toEqual(['keepAlive', 'keepAliveIdleSecs', 'recvBufferBytes', 'noDelay']);
       expect(result.skipped).toEqual([]);
     } else {
-      // Windows: Node cannot adopt a socket made first; the policy waits for connect.
-      expect(result.skipped).toContainEqual({ name: 'recvBufferBytes', reason: 'too-late' });
+      // Windows: Node cannot adopt a socket made first; the policy waits for
+      // connect, where a receive buffer still takes effect.
+      expect(result.applied).toEqual(['keepAlive', 'keepAliveIdleSecs', 'recvBufferBytes', 'noDelay']);
+      expect(result.skipped).toEqual([]);
     }
-    await expectPolicyOn(socket, features.bindHelpers);
+    await expectPolicyOn(socket, 'before connect');
   });
 
   it.each([
@@ -159,14 +168,14 @@ describe('createConnection', () => {
     // https.Agent sets keepalive again on 'free', with its own cached delay.
     await waitFor('the agent to pool the socket', () => Object.values(agent.freeSockets).flat().includes(socket));
     expect(seen.results).toHaveLength(1);
-    await expectPolicyOn(socket, features.bindHelpers);
+    await expectPolicyOn(socket, 'before connect');
   });
 
   it('http.request({ createConnection }) without an agent', async () => {
     const { port } = await httpServer();
     const socket = await get({ host: '127.0.0.1', port, createConnection: createConnection(policy) });
     // Without an agent the response ends the socket: look while it is open.
-    await expectPolicyOn(socket, features.bindHelpers);
+    await expectPolicyOn(socket, 'before connect');
   });
 
   it("Node's own keepalive write at connect does not undo the policy", async () => {
@@ -177,7 +186,7 @@ describe('createConnection', () => {
     );
     await once(socket, 'connect');
     await new Promise((resolve) => setImmediate(resolve));
-    await expectPolicyOn(socket, features.bindHelpers);
+    await expectPolicyOn(socket, 'before connect');
   });
 
   it.runIf(features.bindHelpers)('a host name: each address gets a fresh socket with the policy (POSIX)', async () => {
@@ -201,7 +210,7 @@ describe('createConnection', () => {
     ]);
     expect((seen.results[0][1] as net.Socket).destroyed).toBe(true);
     expect(seen.results[1][1]).toBe(socket);
-    await expectPolicyOn(socket, true);
+    await expectPolicyOn(socket, 'before connect');
   });
 
   it.runIf(features.bindHelpers)('every address refused: the last error, and no descriptor left (POSIX)', async () => {
@@ -374,7 +383,7 @@ describe('createConnection', () => {
         features.bindAddressNoPort ? [{ name: 'bindAddressNoPort', reason: 'too-late' }] : [],
       );
       await new Promise((resolve) => setImmediate(resolve));
-      await expectPolicyOn(socket, true);
+      await expectPolicyOn(socket, 'before connect');
     },
   );
 
@@ -441,7 +450,7 @@ describe('undiciConnector', () => {
     expect(seen.results).toHaveLength(1);
     const socket = seen.results[0][1] as net.Socket;
     expect(socket.destroyed).toBe(false);
-    await expectPolicyOn(socket, features.bindHelpers);
+    await expectPolicyOn(socket, 'before connect');
   });
 
   it('https: TLS on top of the configured socket, with the caller’s TLS options', async () => {
@@ -456,7 +465,7 @@ describe('undiciConnector', () => {
     const res = await undiciFetch(`https://127.0.0.1:${portOf(server)}/`, { dispatcher });
     expect(await res.text()).toBe('secure');
     const socket = seen.results[0][1] as net.Socket;
-    await expectPolicyOn(socket, features.bindHelpers);
+    await expectPolicyOn(socket, 'before connect');
   });
 
   it('a refused connection reaches fetch as its cause', async () => {
@@ -481,18 +490,20 @@ describe('installPolicy', () => {
 
   it('http.Agent: client and accepted sockets, kept after the agent frees the client', async () => {
     const { port } = await httpServer();
-    const seen = install();
+    // ipv6Only had to come before bind (too late even on an IPv4 socket).
+    const seen = install({ ...policy, ipv6Only: true });
     const agent = new http.Agent({ keepAlive: true });
     onCleanup(() => agent.destroy());
     const socket = await get({ host: '127.0.0.1', port, agent });
     await waitFor('the agent to pool the socket', () => Object.values(agent.freeSockets).flat().includes(socket));
     const [[client]] = about(seen.results, port, 'client');
     // After connect: what had to come first is reported, never dropped.
-    expect(client.applied).toEqual(['keepAlive', 'keepAliveIdleSecs', 'noDelay']);
-    expect(client.skipped).toEqual([{ name: 'recvBufferBytes', reason: 'too-late' }]);
-    await expectPolicyOn(socket, false);
+    const applied = ['keepAlive', 'keepAliveIdleSecs', 'recvBufferBytes', 'noDelay'];
+    expect(client.applied).toEqual(applied);
+    expect(client.skipped).toEqual([{ name: 'ipv6Only', reason: 'too-late' }]);
+    await expectPolicyOn(socket, 'after connect');
     const [[server, accepted]] = about(seen.results, port, 'server');
-    expect(server.applied).toEqual(['keepAlive', 'keepAliveIdleSecs', 'noDelay']);
+    expect(server.applied).toEqual(applied);
     expect(getOption(accepted as net.Socket, 'keepAlive')).toBe(true);
     expect(seen.errors).toEqual([]);
   });
@@ -505,7 +516,7 @@ describe('installPolicy', () => {
     expect(await res.text()).toBe('ok');
     const clients = about(seen.results, port, 'client');
     expect(clients).toHaveLength(1);
-    await expectPolicyOn(clients[0][1] as net.Socket, false);
+    await expectPolicyOn(clients[0][1] as net.Socket, 'after connect');
   });
 
   it('https: TLS client sockets on every Node (18/20 through http.client.request.start)', async () => {
@@ -521,13 +532,13 @@ describe('installPolicy', () => {
     const clients = about(seen.results, port, 'client');
     expect(clients).toHaveLength(1);
     expect(clients[0][1]).toBe(socket);
-    await expectPolicyOn(socket, false);
+    await expectPolicyOn(socket, 'after connect');
   });
 
   it('listeners get listener options once listening (Node 20.16+, 22.3+)', async () => {
     const [major, minor] = process.versions.node.split('.').map(Number);
     const hasChannel = major > 22 || (major === 22 && minor >= 3) || (major === 20 && minor >= 16);
-    const seen = install({ deferAcceptSecs: 5, recvBufferBytes: RCVBUF });
+    const seen = install({ recvBufferBytes: RCVBUF, ipv6Only: true, deferAcceptSecs: 5 });
     const server = track(net.createServer());
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
@@ -538,9 +549,11 @@ describe('installPolicy', () => {
       return;
     }
     expect(forServer).toHaveLength(1);
-    expect(forServer[0].skipped).toContainEqual({ name: 'recvBufferBytes', reason: 'too-late' });
+    // A listener is bound: ipv6Only is too late; a receive buffer is not.
+    expect(forServer[0].skipped).toContainEqual({ name: 'ipv6Only', reason: 'too-late' });
+    if (linux) expect(getOption(server, 'recvBufferBytes')).toBe(2 * RCVBUF);
     if (features.deferAcceptSecs) {
-      expect(forServer[0].applied).toEqual(['deferAcceptSecs']);
+      expect(forServer[0].applied).toEqual(['recvBufferBytes', 'deferAcceptSecs']);
       expect(getOption(server, 'deferAcceptSecs')).toBeGreaterThanOrEqual(5);
     } else {
       expect(forServer[0].skipped).toContainEqual({ name: 'deferAcceptSecs', reason: 'unsupported' });

@@ -3,6 +3,7 @@ import net from 'node:net';
 import { invalidArgType, invalidArgValue, systemError } from '../errors';
 import { native } from '../native/binding';
 import { socketsByFd, startTracking } from './registry';
+import { serverOf } from '../node-internals';
 import { fdOf } from '../target';
 import { validateKeys, validateObject } from '../validate';
 import { getTcpInfo, stateOf, TCP_INFO_SLOTS, toTcpInfo, type TcpInfo } from '../tcp/info';
@@ -82,16 +83,11 @@ function address(bytes: Buffer, family: 4 | 6): string {
   return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
 }
 
-function owner(socket: net.Socket | undefined): net.Server | undefined {
-  const server = (socket as { server?: unknown } | undefined)?.server;
-  return server instanceof net.Server ? server : undefined;
-}
-
 /** Listening servers by descriptor, known through the sockets they accepted. */
 function listenersOf(sockets: Map<number, net.Socket>): Map<number, net.Server> {
   const servers = new Map<number, net.Server>();
   for (const socket of sockets.values()) {
-    const server = owner(socket);
+    const server = serverOf(socket);
     if (server?.listening) servers.set(fdOf(server), server);
   }
   return servers;
@@ -124,7 +120,7 @@ function fromKernel(states: readonly TcpState[], withInfo: boolean): SocketEntry
       sendQueue: buf.readUInt32LE(off + 52),
       tcpInfo: slots ? toTcpInfo(slots, (off + RECORD_BYTES) / 8) : undefined,
       socket,
-      server: socket ? owner(socket) : servers.get(fd),
+      server: socket ? serverOf(socket) : servers.get(fd),
     });
   }
   return entries;
@@ -156,7 +152,7 @@ export function fromTracked(states: readonly TcpState[], withInfo: boolean): Soc
       remoteAddress: socket.remoteAddress ?? '',
       remotePort: socket.remotePort ?? 0,
       socket,
-      server: owner(socket),
+      server: serverOf(socket),
     });
   }
   for (const [fd, server] of listenersOf(sockets)) {

@@ -2,12 +2,16 @@
 // setOption/getOption/apply (api.ts) encode ops from it through resolve.ts
 // and codec.ts for the one native dispatch (native/sockopt_common.cc),
 // types.ts maps each name to its value, features.ts probes each row, and
-// scripts/options-matrix.js writes the docs' option matrix from it.
+// scripts/options-matrix.js writes the option matrix of docs/api.md from it.
 // A new option is a new row.
 
 /**
- * The last moment an option still has its effect. Each phase's record is the
- * one place its meaning is written: `code` travels in the op, `inTimeAt` is
+ * The point after which an option has no effect any more, so setOption
+ * refuses it (ERR_SOCKET_OPTION_TOO_LATE). Where the kernel still honours an
+ * option, even with part of its effect lost, it is not refused; the row's
+ * summary says what is lost (docs/api.md, "Phases", records what the kernel
+ * does past each phase). Each phase's record is the one place its meaning is
+ * written: `code` travels in the op, `inTimeAt` is
  * the socket stages at which it is still in time (the native check is the
  * same rule), `tooLate` ends the ERR_SOCKET_OPTION_TOO_LATE message, and
  * `label`/`legend` are what the option matrix prints.
@@ -42,7 +46,7 @@ export const PHASES = {
     label: 'on a listener',
     tooLate: 'on a socket that is not connected; this one is',
     legend:
-      'on a socket that is not connected — a listener, before or after `listen()`; the sockets it accepts inherit the option.',
+      'on a socket that is not connected — a listener, before or after `listen()`; the sockets it accepts inherit the option, or its handshakes use it.',
   },
 } as const;
 
@@ -65,7 +69,7 @@ export interface OsOption {
   max?: number;
   /** Windows before build 1709: keepalive times only through SIO_KEEPALIVE_VALS. */
   fallback?: 'keepAliveVals';
-  /** Said in the README's matrix. */
+  /** Said in the option matrix (docs/api.md). */
   note?: string;
 }
 
@@ -81,7 +85,7 @@ export interface OptionRow {
   /** Only for TCP sockets (a UDP socket answers ENOPROTOOPT). */
   tcp?: boolean;
   summary: string;
-  /** What Node itself offers, by version (README matrix). */
+  /** What Node itself offers, by version (the option matrix). */
   core: string;
   linux?: OsOption;
   darwin?: OsOption;
@@ -172,9 +176,9 @@ export const OPTIONS = {
     value: 'integer',
     min: 1,
     max: INT_MAX,
-    phase: 'connect',
+    phase: 'any',
     summary:
-      'Receive buffer size (SO_RCVBUF). Linux doubles the value for its bookkeeping and reads back the double, capped by net.core.rmem_max.',
+      "Receive buffer size (SO_RCVBUF). Linux doubles the value for its bookkeeping and reads back the double, capped by net.core.rmem_max, and stops autotuning the buffer. The window scale is fixed at the handshake, so a buffer set after connect cannot open the advertised window beyond 65535 << rcvWscale (a small buffer set before connect lowers that scale); accepted sockets inherit a listener's buffer.",
     core: 'dgram only (`recvBufferSize`)',
     linux: { level: SOCKET, name: 'SO_RCVBUF', note: 'reads back doubled' },
     darwin: { level: SOCKET, name: 'SO_RCVBUF' },
@@ -184,8 +188,9 @@ export const OPTIONS = {
     value: 'integer',
     min: 1,
     max: INT_MAX,
-    phase: 'connect',
-    summary: 'Send buffer size (SO_SNDBUF). Linux reads back the double, capped by net.core.wmem_max.',
+    phase: 'any',
+    summary:
+      'Send buffer size (SO_SNDBUF). Linux reads back the double, capped by net.core.wmem_max, and stops autotuning the buffer; it takes effect on a connected socket too.',
     core: 'dgram only (`sendBufferSize`)',
     linux: { level: SOCKET, name: 'SO_SNDBUF', note: 'reads back doubled' },
     darwin: { level: SOCKET, name: 'SO_SNDBUF' },
@@ -233,8 +238,9 @@ export const OPTIONS = {
   bindToDevice: {
     value: 'string',
     maxBytes: 15,
-    phase: 'connect',
-    summary: "Send and receive only through this network interface ('' unbinds).",
+    phase: 'any',
+    summary:
+      "Send and receive only through this network interface ('' unbinds). Set on a connected socket it applies to the next packet both ways (a connection whose packets come in on another interface is then reset); on a listener, to the connections it accepts from then on.",
     core: 'none',
     linux: { level: SOCKET, name: 'SO_BINDTODEVICE', kind: 'text' },
     darwin: {
@@ -250,8 +256,9 @@ export const OPTIONS = {
     min: 0,
     max: 0xffffffff,
     unsigned: true,
-    phase: 'connect',
-    summary: 'Firewall mark for routing and filtering (SO_MARK). Needs CAP_NET_ADMIN.',
+    phase: 'any',
+    summary:
+      "Firewall mark for routing and filtering (SO_MARK). Needs CAP_NET_ADMIN. Set after connect it marks the packets sent from then on (the SYN went unmarked); a listener's mark goes on its SYN-ACKs and its accepted sockets.",
     core: 'none',
     linux: { level: SOCKET, name: 'SO_MARK' },
   },
@@ -306,9 +313,10 @@ export const OPTIONS = {
     value: 'integer',
     min: 0,
     max: 32767,
-    phase: 'connect',
+    phase: 'listener',
     tcp: true,
-    summary: 'Largest segment this side announces and sends (TCP_MAXSEG; 0: the default).',
+    summary:
+      'Largest segment this side announces and sends (TCP_MAXSEG; 0: the default). It is announced in the SYN or SYN-ACK: on a listener, before or after listen(), it shapes every connection accepted from then on; a connected socket takes the value and ignores it.',
     core: 'none',
     linux: { level: TCP, name: 'TCP_MAXSEG', note: '0 or 88–32767' },
     darwin: { level: TCP, name: 'TCP_MAXSEG', min: 1, note: 'no 0: macOS refuses it' },
@@ -326,15 +334,17 @@ export const OPTIONS = {
   },
   freeBind: {
     value: 'boolean',
-    phase: 'bind',
-    summary: 'Bind to an address that is not (yet) local (IP_FREEBIND).',
+    phase: 'any',
+    summary:
+      'Bind to an address that is not (yet) local (IP_FREEBIND). After bind the bind is done; what remains is that an IPv6 datagram socket may send from a non-local source (IPV6_PKTINFO), so it is not refused then.',
     core: 'none',
     linux: { level: 'IPPROTO_IP', name: 'IP_FREEBIND', v6: ['IPPROTO_IPV6', 'IPV6_FREEBIND'] },
   },
   transparent: {
     value: 'boolean',
-    phase: 'bind',
-    summary: 'Transparent proxying: bind and answer as a foreign address (IP_TRANSPARENT). Needs CAP_NET_ADMIN.',
+    phase: 'any',
+    summary:
+      'Transparent proxying: bind and answer as a foreign address (IP_TRANSPARENT). Needs CAP_NET_ADMIN. Only a bind before it can take a foreign address, but the kernel checks it per packet: TPROXY hands connections only to a transparent socket (a listener set after listen() starts receiving them), and a UDP socket may send from a foreign source.',
     core: 'none',
     linux: { level: 'IPPROTO_IP', name: 'IP_TRANSPARENT', v6: ['IPPROTO_IPV6', 'IPV6_TRANSPARENT'] },
   },
@@ -352,9 +362,10 @@ export const OPTIONS = {
     value: 'integer',
     min: 1,
     max: 127,
-    phase: 'connect',
+    phase: 'listener',
     tcp: true,
-    summary: 'SYN retransmissions before connect gives up (TCP_SYNCNT).',
+    summary:
+      'SYN retransmissions before connect gives up (TCP_SYNCNT); on a listener, before or after listen(), the SYN-ACK retransmissions of its handshakes. A connected socket takes the value and ignores it.',
     core: 'none',
     linux: { level: TCP, name: 'TCP_SYNCNT' },
   },
