@@ -84,6 +84,11 @@ export interface OptionRow {
   phase: Phase;
   /** Only for TCP sockets (a UDP socket answers ENOPROTOOPT). */
   tcp?: boolean;
+  /**
+   * Node writes this option itself — at connect, and http.Agent again on
+   * 'free' — so the routes put the policy's value back after it.
+   */
+  nodeWrites?: boolean;
   summary: string;
   /** What Node itself offers, by version (the option matrix). */
   core: string;
@@ -107,6 +112,7 @@ export const OPTIONS = {
     value: 'boolean',
     phase: 'any',
     tcp: true,
+    nodeWrites: true,
     summary: 'Send keepalive probes on an idle connection (SO_KEEPALIVE).',
     core: '`setKeepAlive(bool)` (all)',
     linux: { level: SOCKET, name: 'SO_KEEPALIVE' },
@@ -119,6 +125,7 @@ export const OPTIONS = {
     max: 32767,
     phase: 'any',
     tcp: true,
+    nodeWrites: true,
     summary: 'Idle time before the first keepalive probe, in seconds. Has effect only with `keepAlive`.',
     core: '`setKeepAlive(true, ms)` (all)',
     linux: { level: TCP, name: 'TCP_KEEPIDLE' },
@@ -136,6 +143,7 @@ export const OPTIONS = {
     max: 32767,
     phase: 'any',
     tcp: true,
+    nodeWrites: true,
     summary: 'Time between keepalive probes, in seconds.',
     core: '24.19+, 26.4+',
     linux: { level: TCP, name: 'TCP_KEEPINTVL' },
@@ -153,6 +161,7 @@ export const OPTIONS = {
     max: 127,
     phase: 'any',
     tcp: true,
+    nodeWrites: true,
     summary: 'Unanswered keepalive probes before the connection is dropped.',
     core: '24.19+, 26.4+',
     linux: { level: TCP, name: 'TCP_KEEPCNT' },
@@ -211,6 +220,7 @@ export const OPTIONS = {
     value: 'boolean',
     phase: 'any',
     tcp: true,
+    nodeWrites: true,
     summary: 'Send small segments at once, without waiting to coalesce them (TCP_NODELAY, no Nagle).',
     core: '`setNoDelay` (all)',
     linux: { level: TCP, name: 'TCP_NODELAY' },

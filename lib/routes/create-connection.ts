@@ -25,12 +25,12 @@ import {
 } from './connection-options';
 import { attempt, resolveAndWalk } from './dial';
 import { afterConnect, handOver } from './handover';
-import { anyTimePart, checkPolicy, unsupported } from './policy-parts';
+import { afterNodePart, checkPolicy, unsupported } from './policy-parts';
 
 /** What one call of a createConnection works with. */
 interface Call {
   policy: Policy;
-  anyTime: Policy;
+  afterNode: Policy;
   options: ConnectionOptions;
   report: (result: ApplyResult, socket: net.Socket) => void;
   wrap: (tcp: net.Socket) => net.Socket;
@@ -40,20 +40,20 @@ interface Call {
 /** A Unix socket: connected as Node would, every option reported unsupported. */
 function viaPath(c: Call): net.Socket {
   const tcp = net.createConnection(c.options as net.NetConnectOpts);
-  return handOver(tcp, () => c.report(unsupported(c.policy), tcp), c.wrap, c.anyTime, false);
+  return handOver(tcp, () => c.report(unsupported(c.policy), tcp), c.wrap, c.afterNode, false);
 }
 
 /** Node's own BoundSocket is bound already: what must precede bind is too late. */
 function viaBoundSocket(c: Call, handle: { fd(): number }): net.Socket {
   const result = apply(handle.fd(), c.policy);
   const tcp = net.createConnection(c.options as net.NetConnectOpts);
-  return handOver(tcp, () => c.report(result, tcp), c.wrap, c.anyTime, true);
+  return handOver(tcp, () => c.report(result, tcp), c.wrap, c.afterNode, true);
 }
 
 /** Windows: the policy waits for Node's socket to connect, and what had to come first is reported too late. */
 function atConnect(c: Call): net.Socket {
   const tcp = net.createConnection(c.options as net.NetConnectOpts);
-  const outer = handOver(tcp, () => {}, c.wrap, c.anyTime, false);
+  const outer = handOver(tcp, () => {}, c.wrap, c.afterNode, false);
   tcp.once('connect', () => {
     try {
       c.report(apply(tcp, c.policy), tcp);
@@ -61,7 +61,7 @@ function atConnect(c: Call): net.Socket {
       tcp.destroy(err as Error);
       return;
     }
-    afterConnect(tcp, outer, c.anyTime);
+    afterConnect(tcp, outer, c.afterNode);
   });
   return outer;
 }
@@ -76,7 +76,7 @@ function ownSocket(c: Call): net.Socket | undefined {
   const literal = net.isIP(dial.host);
   if (literal !== 0) {
     const { socket, result } = attempt(dial, c.policy, dial.host, literal as 4 | 6);
-    return handOver(socket, () => c.report(result, socket), c.wrap, c.anyTime, true);
+    return handOver(socket, () => c.report(result, socket), c.wrap, c.afterNode, true);
   }
   const callback = c.callback;
   if (callback === undefined) {
@@ -98,7 +98,7 @@ function ownSocket(c: Call): net.Socket | undefined {
       }
       // Handed over first, so that the agent's 'free' listener runs before ours.
       callback(null, outer);
-      afterConnect(socket, outer, c.anyTime);
+      afterConnect(socket, outer, c.afterNode);
     },
   });
   return undefined;
@@ -116,7 +116,7 @@ function ownSocket(c: Call): net.Socket | undefined {
 export function createConnection(policy: Policy, route: RouteOptions = {}): CreateConnection {
   checkPolicy(policy, 'policy');
   validateRoute(route, 'route');
-  const anyTime = anyTimePart(policy);
+  const afterNode = afterNodePart(policy);
   const report = (result: ApplyResult, socket: net.Socket): void => route.onApply?.(result, socket);
   const tlsOptions = typeof route.tls === 'object' ? route.tls : {};
 
@@ -128,7 +128,7 @@ export function createConnection(policy: Policy, route: RouteOptions = {}): Crea
     const secure = wantsTls(this, options, route);
     const wrap = (tcp: net.Socket): net.Socket =>
       secure ? tls.connect({ ...(options as tls.ConnectionOptions), ...tlsOptions, socket: tcp }) : tcp;
-    const c: Call = { policy, anyTime, options, report, wrap, callback };
+    const c: Call = { policy, afterNode, options, report, wrap, callback };
     if (typeof options.path === 'string') return viaPath(c);
     if (BoundSocket !== undefined && options.handle instanceof BoundSocket) return viaBoundSocket(c, options.handle);
     if (!adoptsSockets) return atConnect(c);

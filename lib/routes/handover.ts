@@ -1,5 +1,5 @@
 // Handing a configured socket to its caller: TLS on top, and the policy's
-// any-time options put back after Node's own writes.
+// options Node writes itself (noDelay, keepalive) put back after its writes.
 import type net from 'node:net';
 import { apply } from '../options/api';
 import type { Policy } from '../options/types';
@@ -25,17 +25,17 @@ export function settle(
 }
 
 /**
- * Keeps the policy's any-time options on a socket after Node's own writes:
+ * Keeps the policy's values of what Node writes itself on a socket after Node's own writes:
  * Node sets noDelay and keepalive just before 'connect' (and http.Agent sets
  * keepalive again each time it takes a socket back, on 'free'), which would
  * undo keepAliveIdleSecs and its kin. Added once the socket is connected,
  * the 'free' listener runs after the agent's.
  */
-export function keepAfterNode(socket: net.Socket, anyTime: Policy, onError: (err: Error) => void): void {
+export function keepAfterNode(socket: net.Socket, afterNode: Policy, onError: (err: Error) => void): void {
   socket.on('free', () => {
     if (socket.destroyed) return;
     try {
-      apply(socket, anyTime);
+      apply(socket, afterNode);
     } catch (err) {
       onError(err as Error);
     }
@@ -44,30 +44,30 @@ export function keepAfterNode(socket: net.Socket, anyTime: Policy, onError: (err
 
 /**
  * Node has written its noDelay and keepalive on `tcp`: puts the policy's
- * any-time options back, and again whenever an agent takes `outer` (the
+ * values of what Node wrote back, and again whenever an agent takes `outer` (the
  * socket the caller holds, TLS or not) back.
  */
-export function afterConnect(tcp: net.Socket, outer: net.Socket, anyTime: Policy): void {
-  if (Object.keys(anyTime).length === 0) return;
+export function afterConnect(tcp: net.Socket, outer: net.Socket, afterNode: Policy): void {
+  if (Object.keys(afterNode).length === 0) return;
   try {
-    apply(tcp, anyTime);
+    apply(tcp, afterNode);
   } catch (err) {
     tcp.destroy(err as Error);
     return;
   }
-  keepAfterNode(outer, anyTime, (err) => outer.destroy(err));
+  keepAfterNode(outer, afterNode, (err) => outer.destroy(err));
 }
 
 /**
  * Returns a socket still connecting, after `before` (reporting; if it
  * throws, the socket is destroyed and the error thrown), wrapped by `wrap`;
- * `reapply`: the any-time options go back on at 'connect'.
+ * `reapply`: what Node wrote goes back on at 'connect'.
  */
 export function handOver(
   tcp: net.Socket,
   before: () => void,
   wrap: (tcp: net.Socket) => net.Socket,
-  anyTime: Policy,
+  afterNode: Policy,
   reapply: boolean,
 ): net.Socket {
   let outer: net.Socket;
@@ -78,6 +78,6 @@ export function handOver(
     tcp.destroy();
     throw err;
   }
-  if (reapply) tcp.once('connect', () => afterConnect(tcp, outer, anyTime));
+  if (reapply) tcp.once('connect', () => afterConnect(tcp, outer, afterNode));
   return outer;
 }

@@ -13,7 +13,7 @@ import { handleOf } from '../node-internals';
 import type { Target } from '../target';
 import { validateFunction, validateKeys, validateObject } from '../validate';
 import { keepAfterNode } from './handover';
-import { anyTimePart, checkPolicy, pick, unsupported } from './policy-parts';
+import { afterNodePart, checkPolicy, pick, unsupported } from './policy-parts';
 
 type Socketish = net.Socket | net.Server | dgram.Socket;
 
@@ -64,8 +64,8 @@ const CHANNELS: readonly { channel: string; extract: (m: unknown) => unknown; ki
 ];
 
 function setter(policy: Policy, options: PolicyOptions, installed: () => boolean): Setter {
-  const anyTime = anyTimePart(policy);
-  const keepAnyTime = Object.keys(anyTime).length > 0;
+  const afterNode = afterNodePart(policy);
+  const keepAfterNodeWrites = Object.keys(afterNode).length > 0;
   const udpPart = pick(policy, (row) => row.tcp !== true);
   const udpSkipped = unsupported(pick(policy, (row) => row.tcp === true)).skipped;
 
@@ -102,8 +102,8 @@ function setter(policy: Policy, options: PolicyOptions, installed: () => boolean
     }
   };
   const connected = (socket: net.Socket): void => {
-    if (set(socket, policy, net.isIP(socket.localAddress ?? '') !== 0) && keepAnyTime) {
-      keepAfterNode(socket, anyTime, (err) => onError(err, socket));
+    if (set(socket, policy, net.isIP(socket.localAddress ?? '') !== 0) && keepAfterNodeWrites) {
+      keepAfterNode(socket, afterNode, (err) => onError(err, socket));
     }
   };
   return {

@@ -28,7 +28,7 @@ export function pick(policy: Policy, keep: (row: OptionRow) => boolean): Policy 
   return part as Policy;
 }
 
-/** What still has its effect after connect, and so goes back on after Node's own writes. */
-export function anyTimePart(policy: Policy): Policy {
-  return pick(policy, (row) => row.phase === 'any');
+/** What Node's own writes at connect and on 'free' would undo, and so goes back on after them. */
+export function afterNodePart(policy: Policy): Policy {
+  return pick(policy, (row) => row.nodeWrites === true);
 }
