@@ -53,11 +53,7 @@ export function openBoundSocket(options: BindOptions): number {
   const address = optionalString(options.address, 'options.address') ?? '0.0.0.0';
   const port = validatePort(options.port ?? 0, 'options.port');
   const opts = beforeBind(options);
-  const parsed = parseAddress(address, 'options.address');
-  if (opts.ipv6Only !== undefined && parsed.family !== 6) {
-    throw invalidArgValue('options.ipv6Only', 'applies to IPv6 addresses only', opts.ipv6Only);
-  }
-  return openBound({ type, address: parsed, shown: address, port, ...opts });
+  return openBound({ type, address: parseAddress(address, 'options.address'), shown: address, port, ...opts });
 }
 
 async function resolveHost(host: string, family?: number): Promise<{ address: string; family: 4 | 6 }> {

@@ -3,6 +3,7 @@ import net from 'node:net';
 import { invalidArgType, outOfRange } from './errors';
 import { setLinger } from './options/legacy';
 import { fdOf } from './target';
+import { validateKeys, validateObject } from './validate';
 
 function validateSocket(socket: unknown): asserts socket is net.Socket {
   if (!(socket instanceof net.Socket)) {
@@ -34,7 +35,8 @@ export function closeGracefully(socket: net.Socket, options: { timeout?: number 
   // Bad arguments reject (thrown inside the executor), like every async call here.
   return new Promise((resolve) => {
     validateSocket(socket);
-    if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'of type object', options);
+    validateObject(options, 'options');
+    validateKeys(options, 'options', ['timeout']);
     const { timeout = 30_000 } = options;
     if (typeof timeout !== 'number') throw invalidArgType('options.timeout', 'of type number', timeout);
     if (!(timeout >= 0 && timeout <= 0x7fffffff))

@@ -106,9 +106,10 @@ export function serverAlreadyListening(): Error {
   );
 }
 
-/** What dns.lookup reports when a name resolves to no usable address. */
+/** What dns.lookup reports when a name resolves to no usable address (errno: libuv's EAI_NONAME, as Node's). */
 export function hostNotFound(host: string): Error {
   return Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), {
+    errno: uvErrno('EAI_NONAME'),
     code: 'ENOTFOUND',
     syscall: 'getaddrinfo',
     hostname: host,

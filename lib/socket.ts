@@ -2,7 +2,7 @@
 // bound and handed to Node here.
 import type { EventEmitter } from 'node:events';
 import net from 'node:net';
-import { featureUnavailable, systemError } from './errors';
+import { featureUnavailable, invalidArgValue, systemError } from './errors';
 import { native } from './native/binding';
 import { apply } from './options/api';
 import { features } from './options/features';
@@ -43,6 +43,9 @@ export interface BindRequest {
  */
 export function openBound(req: BindRequest): number {
   if (req.reusePort && !features.reusePort) throw featureUnavailable('SO_REUSEPORT');
+  if (req.ipv6Only !== undefined && req.address.family !== 6) {
+    throw invalidArgValue('options.ipv6Only', 'applies to IPv6 addresses only', req.ipv6Only);
+  }
   const fd = openSocket(req.type, req.address.family);
   try {
     const before: Record<string, boolean> = {};

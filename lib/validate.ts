@@ -4,8 +4,11 @@
 import net from 'node:net';
 import { badPort, invalidArgType, invalidArgValue, outOfRange } from './errors';
 
+/** An options object: not null, not an array (as Node's validateObject). */
 export function validateObject(value: unknown, name: string): asserts value is object {
-  if (typeof value !== 'object' || value === null) throw invalidArgType(name, 'of type object', value);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalidArgType(name, 'of type object', value);
+  }
 }
 
 export function validateFunction(value: unknown, name: string): void {

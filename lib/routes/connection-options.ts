@@ -105,6 +105,10 @@ export function readDial(options: ConnectionOptions): Dial {
     'options.port',
   );
   const localAddress = options.localAddress ?? undefined;
+  if (localAddress !== undefined && typeof localAddress !== 'string') {
+    throw invalidArgType('options.localAddress', 'of type string', localAddress);
+  }
+  validateFunction(options.lookup ?? undefined, 'options.lookup');
   return {
     host,
     port,

@@ -3,6 +3,8 @@
 import net from 'node:net';
 import type tls from 'node:tls';
 import type { Policy } from '../options/types';
+import { invalidArgType } from '../errors';
+import { validateObject } from '../validate';
 import { validateRoute, type RouteOptions } from './connection-options';
 import { createConnection } from './create-connection';
 import { settle } from './handover';
@@ -41,6 +43,9 @@ export function undiciConnector(
   const plain = createConnection(policy, { onApply, tls: false });
   const secured = createConnection(policy, { onApply, tls: { ALPNProtocols: ['http/1.1'], ...options.tls } });
   return function sockctlConnector(opts, callback) {
+    validateObject(opts, 'options');
+    if (typeof opts.hostname !== 'string') throw invalidArgType('options.hostname', 'of type string', opts.hostname);
+    if (typeof callback !== 'function') throw invalidArgType('callback', 'of type function', callback);
     const secureOrigin = opts.protocol === 'https:';
     // undici's hostname keeps an IPv6 literal's brackets; its host has the port.
     const hostname = opts.hostname.replace(/^\[(.*)\]$/, '$1');

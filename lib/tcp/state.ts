@@ -59,6 +59,7 @@ const NUMBERINGS = Object.keys(tables) as StateNumbering[];
 
 /** The state name for an OS's raw state number, or undefined if unknown. */
 export function tcpStateName(numbering: StateNumbering, raw: number): TcpState | undefined {
+  if (typeof numbering !== 'string') throw invalidArgType('numbering', 'of type string', numbering);
   validateOneOf(numbering, 'numbering', NUMBERINGS);
   if (typeof raw !== 'number') throw invalidArgType('raw', 'of type number', raw);
   // Own keys only: 'constructor' is no state.
