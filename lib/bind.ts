@@ -13,8 +13,10 @@ import type { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { featureUnavailable, invalidArgType, invalidArgValue, outOfRange, systemError } from './errors';
 import { native } from './native';
+import type { Policy } from './option-table';
 import { features } from './options';
 import { track } from './registry';
+import { apply, type ApplyError, type ApplyResult } from './socket-options';
 
 export interface BindOptions {
   type: 'tcp' | 'udp';
@@ -81,18 +83,39 @@ export function openBoundSocket(options: BindOptions): number {
     throw invalidArgValue('options.ipv6Only', 'applies to IPv6 addresses only', ipv6Only);
   }
 
-  const [fd, syscall] = native.openBound(
-    type === 'udp' ? 1 : 0,
-    family === 6 ? 1 : 0,
-    scopeId,
-    port,
-    reuseAddress ? 1 : 0,
-    reusePort ? 1 : 0,
-    ipv6Only === undefined ? -1 : ipv6Only ? 1 : 0,
-    host,
-  );
+  const ipv6 = family === 6 ? 1 : 0;
+  const [fd, syscall] = native.openSocket(type === 'udp' ? 1 : 0, ipv6);
   if (fd < 0) throw systemError(fd, syscall, undefined, { address, port });
+  try {
+    // Table rows like any other option. A reuse flag that is false stays
+    // the OS default: nothing to set.
+    const policy = { reuseAddress: reuseAddress || undefined, reusePort: reusePort || undefined, ipv6Only };
+    setBeforeBind(fd, policy, { address, port });
+    const rc = native.bind(fd, ipv6, scopeId, port, host);
+    if (rc < 0) throw systemError(rc, 'bind', undefined, { address, port });
+  } catch (err) {
+    closeQuietly(fd);
+    throw err;
+  }
   return fd;
+}
+
+/**
+ * Sets the options of an openBoundSocket on its fresh socket: each one, or
+ * an error. A refused setsockopt names the address to be bound, as a
+ * refused bind does.
+ */
+function setBeforeBind(fd: number, policy: Policy, where: { address: string; port: number }): void {
+  let result: ApplyResult;
+  try {
+    result = apply(fd, policy);
+  } catch (err) {
+    const { errno } = err as ApplyError;
+    if (typeof errno !== 'number') throw err;
+    throw systemError(errno, 'setsockopt', undefined, where);
+  }
+  // Never silently dropped: an option this kernel lacks is refused by name.
+  if (result.skipped.length > 0) throw featureUnavailable(result.skipped[0].name);
 }
 
 /** Closes a descriptor sockctl opened, ignoring errors (cleanup paths). */

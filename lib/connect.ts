@@ -271,7 +271,7 @@ export function createConnection(policy: Policy, route: RouteOptions = {}): Crea
           options.localAddress,
         );
       }
-      const [fd, syscall] = native.openBound(0, family === 6 ? 1 : 0, 0, 0, 0, 0, -1, null);
+      const [fd, syscall] = native.openSocket(0, family === 6 ? 1 : 0);
       if (fd < 0) throw systemError(fd, syscall);
       let socket: net.Socket;
       let result: ApplyResult;

@@ -1,6 +1,6 @@
 // The option table: one row per named option. Everything else reads it —
 // setOption/getOption/apply (lib/socket-options.ts) encode ops from it for
-// the one native dispatch (native/sockopt_common.cc), the TypeScript types
+// the one native dispatch (native/ops.cc), the TypeScript types
 // below map each name to its value, `features` probes each row, and
 // scripts/options-matrix.js writes the README's option matrix from it.
 // A new option is a new row.

@@ -1,6 +1,6 @@
 // Named options: setOption, getOption, apply and features, all read from the
 // option table. Values are validated here, in full, before any system call;
-// the native side gets plain ops (see native/sockopt.h, struct Op) and runs a
+// the native side gets plain ops (see native/ops.h, struct Op) and runs a
 // whole batch in one call.
 import { featureUnavailable, invalidArgType, invalidArgValue, outOfRange, systemError, uvErrno } from './errors';
 import { native } from './native';
@@ -35,7 +35,7 @@ export const MAX_LINGER_SECONDS =
         ? 2147483
         : 2147483647;
 
-// native/sockopt.h: OpKind, OpPhase, struct Op (8 int32 slots), kTooLate.
+// native/ops.h: OpKind, OpPhase, struct Op (8 int32 slots), kTooLate.
 const OP_INTS = 8;
 // A policy is at most one op per row.
 if (OPTION_NAMES.length > ops.length / OP_INTS) throw new Error('sockctl: the native ops array is too small');
@@ -200,8 +200,8 @@ const unsupportedErrnos = new Set(
  */
 function probe(): Set<OptionName> {
   const known = new Set<OptionName>();
-  const [v4] = native.openBound(0, 0, 0, 0, 0, 0, -1, null);
-  const [v6] = native.openBound(0, 1, 0, 0, 0, 0, -1, null);
+  const [v4] = native.openSocket(0, 0);
+  const [v6] = native.openSocket(0, 1);
   try {
     for (const r of resolved.values()) {
       // An IPv6-level option is asked of the IPv6 socket, one with a

@@ -5,7 +5,7 @@ import { native } from './native';
 import { fdOf, type Target } from './target';
 import { numberingFor, tcpStateName, type TcpState } from './tcp-state';
 
-/** The slots native/sockopt.h fills, in its order. */
+/** The slots native/tcp_info.h names, in its order. */
 export const TCP_INFO_FIELDS = [
   'rawState',
   'caState',

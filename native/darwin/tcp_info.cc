@@ -4,6 +4,8 @@
 // the state uses BSD TCPS_* numbering, which lib/tcp-state.ts names. The
 // option bits (TCPCI_OPT_*) have the same values as Linux's TCPI_OPT_*.
 // As on Linux, a field past the length the kernel returned is NaN.
+#include "../tcp_info.h"
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -12,8 +14,6 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-
-#include "sockopt.h"
 
 namespace sockctl {
 

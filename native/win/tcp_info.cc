@@ -6,10 +6,11 @@
 // Wine 8: WSAEOPNOTSUPP) the state alone still comes from the system's TCP
 // table (GetTcpTable, GetTcp6Table), by the socket's endpoints; every other
 // slot stays NaN.
-#include <winsock2.h>
-#include <ws2tcpip.h>
-// after winsock2.h, or windows.h pulls in the old winsock.h
-#include <windows.h>
+#include "../tcp_info.h"
+
+#include "../sockopt.h"
+#include "errors.h"
+#include "winsock.h"
 // needs windows.h first
 #include <iphlpapi.h>
 
@@ -17,9 +18,6 @@
 #include <cstddef>
 #include <cstring>
 #include <vector>
-
-#include "sockopt.h"
-#include "sockopt_win.h"
 
 namespace sockctl {
 

@@ -9,7 +9,7 @@
 // kernels they run on (Debian 12's <linux/tcp.h> stops at tcpi_snd_wnd), and
 // a prebuilt binary must read the newest fields wherever the kernel has
 // them. The static_asserts tie the copy to the system header.
-#include "tcp_info_linux.h"
+#include "../tcp_info.h"
 
 #include <linux/tcp.h>
 #include <netinet/in.h>
@@ -21,7 +21,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "sockopt.h"
+#include "fill_tcp_info.h"
 
 namespace sockctl {
 
