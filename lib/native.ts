@@ -50,11 +50,32 @@ export interface Native {
   listSockets(osStatesMask: number, withInfo: number): Buffer | number;
   /** False where the OS offers no census (listSockets is then never called). */
   hasCensus: boolean;
+  /** The byte offsets of a listSockets record's fields, and its size (native/census.h); on every OS. */
+  censusRecord: CensusRecordLayout;
   interfaceVersion: number;
   /** Where getInt, getOp, apply and tcpInfo leave their results (64 slots). */
   scratch: Float64Array;
   constants: Record<string, number>;
   tcpInfoFields: string[];
+}
+
+export interface CensusRecordLayout {
+  bytes: number;
+  /** int32 */
+  fd: number;
+  /** uint8: 4 or 6 */
+  family: number;
+  /** uint8: the OS's state number */
+  state: number;
+  /** uint16 */
+  localPort: number;
+  remotePort: number;
+  /** 16 bytes, IPv4 in the first 4 */
+  localAddress: number;
+  remoteAddress: number;
+  /** uint32 */
+  receiveQueue: number;
+  sendQueue: number;
 }
 
 /** The native interface this file describes; native/addon.cc says which it has. */

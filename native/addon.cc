@@ -203,6 +203,24 @@ Napi::Value Close(const Napi::CallbackInfo& info) {
   return Result(info, sockctl::Close(fd));
 }
 
+// Where lib/census.ts finds each field of a listSockets record (census.h),
+// so no offset is written twice. Every OS exports it, census or not.
+Napi::Object CensusRecord(Napi::Env env) {
+  using sockctl::SocketRecord;
+  Napi::Object r = Napi::Object::New(env);
+  r["bytes"] = sizeof(SocketRecord);
+  r["fd"] = offsetof(SocketRecord, fd);
+  r["family"] = offsetof(SocketRecord, family);
+  r["state"] = offsetof(SocketRecord, state);
+  r["localPort"] = offsetof(SocketRecord, local_port);
+  r["remotePort"] = offsetof(SocketRecord, remote_port);
+  r["localAddress"] = offsetof(SocketRecord, local_address);
+  r["remoteAddress"] = offsetof(SocketRecord, remote_address);
+  r["receiveQueue"] = offsetof(SocketRecord, receive_queue);
+  r["sendQueue"] = offsetof(SocketRecord, send_queue);
+  return r;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // The shared memory lives as long as this module instance (one per
   // worker): the instance data holds a reference until the env goes away.
@@ -233,6 +251,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports["findSocket"] = Napi::Function::New(env, FindSocket, "findSocket");
   exports["listSockets"] = Napi::Function::New(env, ListSockets, "listSockets");
   exports["hasCensus"] = Napi::Boolean::New(env, sockctl::kHasCensus);
+  exports["censusRecord"] = CensusRecord(env);
 
   Napi::Object constants = Napi::Object::New(env);
   for (size_t i = 0; i < sockctl::kConstantCount; i++) {
