@@ -57,6 +57,11 @@ export interface Native {
   scratch: Float64Array;
   constants: Record<string, number>;
   tcpInfoFields: string[];
+  /**
+   * The bits of tcpInfo's `options` slot (Linux TCPI_OPT_* values) this OS
+   * reports; any other bit is unknown here, not off.
+   */
+  tcpInfoOptionBits: number;
 }
 
 export interface CensusRecordLayout {

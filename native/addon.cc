@@ -269,6 +269,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     fields[i] = names[i];
   }
   exports["tcpInfoFields"] = fields;
+  exports["tcpInfoOptionBits"] =
+      Napi::Number::New(env, sockctl::kTcpInfoOptionBits);
   return exports;
 }
 

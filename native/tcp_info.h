@@ -82,4 +82,18 @@ enum TcpInfoField {
 // an int), or a negative error.
 int GetTcpInfo(fd_t fd, double* out);
 
+// The `options` slot carries Linux's TCPI_OPT_* bits on every OS; each
+// tcp_info file maps its OS's flags onto them.
+enum TcpInfoOption : int {
+  kOptTimestamps = 1,
+  kOptSack = 2,
+  kOptWscale = 4,
+  kOptEcn = 8,
+  kOptEcnSeen = 16,
+  kOptSynData = 32,
+};
+// The bits of `options` this OS reports. A bit outside it is unknown here,
+// not off: lib/tcp-info.ts reads it as undefined.
+extern const int kTcpInfoOptionBits;
+
 }  // namespace sockctl

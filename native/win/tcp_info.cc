@@ -107,17 +107,14 @@ int StateFromTable(DWORD mib_state) {
   return static_cast<int>(mib_state) - 1;
 }
 
-// Linux TCPI_OPT_TIMESTAMPS: lib/tcp-info.ts reads options as Linux bits.
-constexpr int kOptTimestamps = 1;
-
 int FillFromIoctl(const TcpInfoV2& t, DWORD have, double* out) {
 #define HAS(f) (have >= offsetof(TcpInfoV2, f) + sizeof t.f)
 #define PUT(slot, f) \
   if (HAS(f)) out[k_##slot] = static_cast<double>(t.f)
   if (!HAS(State)) return 0;
   out[k_rawState] = t.State;
-  // Windows reports whether timestamps are on, and no other option; the
-  // TypeScript layer leaves the others unknown.
+  // Windows reports whether timestamps are on, and no other option
+  // (kTcpInfoOptionBits): the TypeScript layer leaves the others unknown.
   if (HAS(TimestampsEnabled))
     out[k_options] = t.TimestampsEnabled ? kOptTimestamps : 0;
   PUT(mss, Mss);
@@ -245,6 +242,10 @@ int StateFromTcpTable(SOCKET s, double* out) {
 }
 
 }  // namespace
+
+// TCP_INFO_v0 has TimestampsEnabled and no other option flag. (v2's
+// EcnNegotiated is not mapped onto kOptEcn yet.)
+const int kTcpInfoOptionBits = kOptTimestamps;
 
 int GetTcpInfo(fd_t fd, double* out) {
   const SOCKET s = static_cast<SOCKET>(fd);
