@@ -4,13 +4,15 @@ import type { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { featureUnavailable, invalidArgValue, systemError } from './errors';
 import { native } from './native/binding';
-import { apply } from './options/api';
+import type { ApplyError } from './errors';
+import { apply, type ApplyResult } from './options/api';
+import type { Policy } from './options/types';
 import { features } from './options/features';
 import type { ParsedAddress } from './validate';
 
 /** A new, unbound TCP or UDP socket of one family. Throws the system error. */
 export function openSocket(type: 'tcp' | 'udp', family: 4 | 6): number {
-  const [fd, syscall] = native.openBound(type === 'udp' ? 1 : 0, family === 6 ? 1 : 0, 0, 0, 0, 0, -1, null);
+  const [fd, syscall] = native.openSocket(type === 'udp' ? 1 : 0, family === 6 ? 1 : 0);
   if (fd < 0) throw systemError(fd, syscall);
   return fd;
 }
@@ -38,6 +40,23 @@ export interface BindRequest {
 }
 
 /**
+ * Sets what must precede bind: each option, or an error. A refused
+ * setsockopt names the address to be bound, as a refused bind does.
+ */
+function setBeforeBind(fd: number, policy: Policy, where: { address: string; port: number }): void {
+  let result: ApplyResult;
+  try {
+    result = apply(fd, policy);
+  } catch (err) {
+    const { errno } = err as ApplyError;
+    if (typeof errno !== 'number') throw err;
+    throw systemError(errno, 'setsockopt', undefined, where);
+  }
+  // Never silently dropped: an option this kernel lacks is refused by name.
+  if (result.skipped.length > 0) throw featureUnavailable(result.skipped[0].name);
+}
+
+/**
  * A socket with what must precede bind set through the option table, then
  * bound. Nothing is left open when it throws.
  */
@@ -47,12 +66,14 @@ export function openBound(req: BindRequest): number {
     throw invalidArgValue('options.ipv6Only', 'applies to IPv6 addresses only', req.ipv6Only);
   }
   const fd = openSocket(req.type, req.address.family);
+  const where = { address: req.shown, port: req.port };
   try {
-    const before: Record<string, boolean> = {};
-    if (req.reuseAddress) before.reuseAddress = true;
-    if (req.reusePort) before.reusePort = true;
-    if (req.ipv6Only !== undefined) before.ipv6Only = req.ipv6Only;
-    if (Object.keys(before).length > 0) apply(fd, before);
+    // Table rows like any other option; a reuse flag that is false stays the OS default.
+    setBeforeBind(
+      fd,
+      { reuseAddress: req.reuseAddress || undefined, reusePort: req.reusePort || undefined, ipv6Only: req.ipv6Only },
+      where,
+    );
     bindSocket(fd, req.address, req.port, req.shown);
   } catch (err) {
     closeQuietly(fd);

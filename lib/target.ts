@@ -23,7 +23,7 @@ interface Endpoints {
 
 // Windows: Node never gives out the SOCKET behind a TCP or UDP handle (fd
 // reads -1, or EBADF for UDP), so it is found by its endpoints — the native
-// findSocket scans this process's handle table, see native/sockopt_win.cc —
+// findSocket scans this process's handle table, see native/win/find_socket.cc —
 // and remembered per Node object with the very handle it was found for.
 // Once Node closes or replaces that handle, the number is never handed out
 // again, even if Windows has since given it to another socket.

@@ -1,69 +1,24 @@
-// Module init and argument conversion. No policy and no OS specifics: the
+// Module init and the exported functions. No policy and no OS specifics: the
 // TypeScript layer validates and builds errors and objects; this file moves
-// integers and bytes between JS and sockopt.h, and trusts nothing it gets.
+// integers and bytes between JS and the portable headers (sockopt.h,
+// socket.h, ops.h, tcp_info.h, census.h), and trusts nothing it gets.
 #include <napi.h>
 
 #include <cstddef>
 #include <string>
 
+#include "args.h"
+#include "census.h"
+#include "ops.h"
+#include "socket.h"
 #include "sockopt.h"
+#include "tcp_info.h"
 
 namespace {
 
+using sockctl::Args;
+using sockctl::Bytes;
 using sockctl::fd_t;
-
-// Reads each argument with one Node-API call. Arguments are validated in
-// TypeScript; one that is not a number means a caller went around the public
-// API: a plain TypeError, and no system call.
-class Args {
- public:
-  explicit Args(const Napi::CallbackInfo& info) : info_(info) {}
-  fd_t Fd() {
-    int64_t v = 0;
-    if (ok_ && napi_get_value_int64(info_.Env(), info_[0], &v) != napi_ok) {
-      Fail();
-    }
-    return v;
-  }
-  int32_t Int(size_t i) {
-    int32_t v = 0;
-    if (ok_ && napi_get_value_int32(info_.Env(), info_[i], &v) != napi_ok) {
-      Fail();
-    }
-    return v;
-  }
-  uint32_t Uint(size_t i) {
-    uint32_t v = 0;
-    if (ok_ && napi_get_value_uint32(info_.Env(), info_[i], &v) != napi_ok) {
-      Fail();
-    }
-    return v;
-  }
-  // A numeric address literal (the native side parses it), or nullptr for a
-  // null where `nullable`. `storage` keeps the characters alive.
-  const char* Address(size_t i, std::string* storage, bool nullable) {
-    if (!ok_) return nullptr;
-    if (nullable && info_[i].IsNull()) return nullptr;
-    if (!info_[i].IsString()) {
-      Fail("an address");
-      return nullptr;
-    }
-    *storage = info_[i].As<Napi::String>().Utf8Value();
-    return storage->c_str();
-  }
-  bool ok() const { return ok_; }
-
- private:
-  void Fail(const char* what = "a number") {
-    if (!ok_) return;
-    ok_ = false;
-    Napi::TypeError::New(info_.Env(),
-                         std::string("sockctl native: expected ") + what)
-        .ThrowAsJavaScriptException();
-  }
-  const Napi::CallbackInfo& info_;
-  bool ok_ = true;
-};
 
 // Getters write their results into one Float64Array per module instance,
 // exported as `scratch`: inspecting an array passed on every call would cost
@@ -72,7 +27,7 @@ constexpr size_t kScratchSlots = 64;
 
 // Bumped whenever the functions below change their arguments or results;
 // lib/native.ts refuses a binary built for another version.
-constexpr int kInterfaceVersion = 3;
+constexpr int kInterfaceVersion = 4;
 
 // Named options travel the same way in: JS writes up to kMaxOps ops into
 // `ops` and their strings into `text`, both exported, and calls
@@ -94,16 +49,6 @@ Shared* SharedOf(const Napi::CallbackInfo& info) {
 }
 double* Scratch(const Napi::CallbackInfo& info) {
   return SharedOf(info)->scratch;
-}
-
-Napi::Uint8Array Bytes(const Napi::CallbackInfo& info, size_t i) {
-  if (!info[i].IsTypedArray() ||
-      info[i].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-    Napi::TypeError::New(info.Env(), "sockctl native: expected Uint8Array")
-        .ThrowAsJavaScriptException();
-    return Napi::Uint8Array();
-  }
-  return info[i].As<Napi::Uint8Array>();
 }
 
 Napi::Value Result(const Napi::CallbackInfo& info, double rc) {
@@ -195,23 +140,13 @@ Napi::Value GetOp(const Napi::CallbackInfo& info) {
                                      sizeof shared->text, shared->scratch));
 }
 
-// openBound(udp, ipv6, scopeId, port, reuseAddr, reusePort, ipv6Only,
-//           address | null) -> [fd, ""] | [-errno, failed syscall]
-Napi::Value OpenBound(const Napi::CallbackInfo& info) {
+// openSocket(udp, ipv6) -> [fd, ""] | [-errno, failed syscall]
+Napi::Value OpenSocket(const Napi::CallbackInfo& info) {
   Args a(info);
-  sockctl::BindRequest req = {};
-  req.udp = a.Int(0) != 0;
-  req.ipv6 = a.Int(1) != 0;
-  req.scope_id = a.Uint(2);
-  req.port = a.Int(3);
-  req.reuse_address = a.Int(4) != 0;
-  req.reuse_port = a.Int(5) != 0;
-  req.ipv6_only = a.Int(6);
-  std::string address;
-  req.address = a.Address(7, &address, true);
+  const bool udp = a.Int(0) != 0, ipv6 = a.Int(1) != 0;
   if (!a.ok()) return {};
   const char* syscall = "";
-  int64_t rc = sockctl::OpenBound(req, &syscall);
+  int64_t rc = sockctl::OpenSocket(udp, ipv6, &syscall);
   Napi::Array result = Napi::Array::New(info.Env(), 2);
   result[0u] = Napi::Number::New(info.Env(), static_cast<double>(rc));
   result[1u] = Napi::String::New(info.Env(), syscall);
@@ -222,14 +157,14 @@ Napi::Value OpenBound(const Napi::CallbackInfo& info) {
 Napi::Value Bind(const Napi::CallbackInfo& info) {
   Args a(info);
   const fd_t fd = a.Fd();
-  sockctl::BindRequest req = {};
-  req.ipv6 = a.Int(1) != 0;
-  req.scope_id = a.Uint(2);
-  req.port = a.Int(3);
+  sockctl::BindAddress where = {};
+  where.ipv6 = a.Int(1) != 0;
+  where.scope_id = a.Uint(2);
+  where.port = a.Int(3);
   std::string address;
-  req.address = a.Address(4, &address, false);
+  where.address = a.Address(4, &address, false);
   if (!a.ok()) return {};
-  return Result(info, sockctl::Bind(fd, req));
+  return Result(info, sockctl::Bind(fd, where));
 }
 
 // listSockets(osStatesMask, withInfo) -> Buffer of records | -errno
@@ -268,6 +203,24 @@ Napi::Value Close(const Napi::CallbackInfo& info) {
   return Result(info, sockctl::Close(fd));
 }
 
+// Where lib/census.ts finds each field of a listSockets record (census.h),
+// so no offset is written twice. Every OS exports it, census or not.
+Napi::Object CensusRecord(Napi::Env env) {
+  using sockctl::SocketRecord;
+  Napi::Object r = Napi::Object::New(env);
+  r["bytes"] = sizeof(SocketRecord);
+  r["fd"] = offsetof(SocketRecord, fd);
+  r["family"] = offsetof(SocketRecord, family);
+  r["state"] = offsetof(SocketRecord, state);
+  r["localPort"] = offsetof(SocketRecord, local_port);
+  r["remotePort"] = offsetof(SocketRecord, remote_port);
+  r["localAddress"] = offsetof(SocketRecord, local_address);
+  r["remoteAddress"] = offsetof(SocketRecord, remote_address);
+  r["receiveQueue"] = offsetof(SocketRecord, receive_queue);
+  r["sendQueue"] = offsetof(SocketRecord, send_queue);
+  return r;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // The shared memory lives as long as this module instance (one per
   // worker): the instance data holds a reference until the env goes away.
@@ -292,12 +245,13 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports["tcpInfo"] = Napi::Function::New(env, TcpInfo, "tcpInfo", data);
   exports["apply"] = Napi::Function::New(env, Apply, "apply", data);
   exports["getOp"] = Napi::Function::New(env, GetOp, "getOp", data);
-  exports["openBound"] = Napi::Function::New(env, OpenBound, "openBound");
+  exports["openSocket"] = Napi::Function::New(env, OpenSocket, "openSocket");
   exports["bind"] = Napi::Function::New(env, Bind, "bind");
   exports["close"] = Napi::Function::New(env, Close, "close");
   exports["findSocket"] = Napi::Function::New(env, FindSocket, "findSocket");
   exports["listSockets"] = Napi::Function::New(env, ListSockets, "listSockets");
   exports["hasCensus"] = Napi::Boolean::New(env, sockctl::kHasCensus);
+  exports["censusRecord"] = CensusRecord(env);
 
   Napi::Object constants = Napi::Object::New(env);
   for (size_t i = 0; i < sockctl::kConstantCount; i++) {
@@ -315,6 +269,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     fields[i] = names[i];
   }
   exports["tcpInfoFields"] = fields;
+  exports["tcpInfoOptionBits"] =
+      Napi::Number::New(env, sockctl::kTcpInfoOptionBits);
   return exports;
 }
 

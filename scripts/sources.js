@@ -2,23 +2,30 @@
 // The native sources of each OS, in one place for node-gyp (binding.gyp),
 // cmake-js (CMakeLists.txt) and the cross builds (scripts/prebuild.js).
 //   node scripts/sources.js linux|darwin|win32   (gyp's mac and win work too)
+// native/ holds what every OS shares; each folder below it, one OS family's
+// side of the portable headers.
 
+const shared = ['native/addon.cc', 'native/ops.cc', 'native/sockopt.cc'];
+const posix = ['native/posix/sockopt.cc', 'native/posix/socket.cc', 'native/posix/constants.cc'];
 const perOs = {
-  linux: ['native/sockopt_posix.cc', 'native/constants_posix.cc', 'native/tcp_info_linux.cc', 'native/census_linux.cc'],
-  darwin: [
-    'native/sockopt_posix.cc',
-    'native/constants_posix.cc',
-    'native/tcp_info_darwin.cc',
-    'native/census_none.cc',
+  linux: [...posix, 'native/linux/tcp_info.cc', 'native/linux/census.cc'],
+  darwin: [...posix, 'native/darwin/tcp_info.cc', 'native/none/census.cc'],
+  win32: [
+    'native/win/errors.cc',
+    'native/win/sockopt.cc',
+    'native/win/socket.cc',
+    'native/win/find_socket.cc',
+    'native/win/tcp_info.cc',
+    'native/win/constants.cc',
+    'native/none/census.cc',
   ],
-  win32: ['native/sockopt_win.cc', 'native/constants_win.cc', 'native/tcp_info_win.cc', 'native/census_none.cc'],
 };
 const aliases = { mac: 'darwin', win: 'win32' };
 
 function sources(os) {
   const list = perOs[aliases[os] || os];
   if (!list) throw new Error(`sockctl: no native sources for OS '${os}'`);
-  return ['native/addon.cc', 'native/sockopt_common.cc', ...list];
+  return [...shared, ...list];
 }
 
 module.exports = sources;

@@ -10,6 +10,35 @@ import { emulator, under } from './platform';
 
 trackSockets(); // before any socket exists, so every one can be mapped back
 
+describe('the census record layout', () => {
+  // Every OS exports it, census or not, so lib/census.ts never branches.
+  it('comes from the native side: each field inside the record, aligned, none overlapping', () => {
+    const { bytes, ...fields } = native.censusRecord;
+    const sizes: Record<keyof typeof fields, number> = {
+      fd: 4,
+      family: 1,
+      state: 1,
+      localPort: 2,
+      remotePort: 2,
+      localAddress: 16,
+      remoteAddress: 16,
+      receiveQueue: 4,
+      sendQueue: 4,
+    };
+    expect(Object.keys(fields).sort()).toEqual(Object.keys(sizes).sort());
+    // The TCP info doubles that may follow a record need 8-byte alignment.
+    expect(bytes % 8).toBe(0);
+    const spans = Object.entries(sizes).map(([name, size]) => {
+      const at = fields[name as keyof typeof fields];
+      expect(at % Math.min(size, 4), name).toBe(0);
+      expect(at + size, name).toBeLessThanOrEqual(bytes);
+      return [at, at + size];
+    });
+    spans.sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < spans.length; i++) expect(spans[i][0]).toBeGreaterThanOrEqual(spans[i - 1][1]);
+  });
+});
+
 /** A server that never closes its side: each client's end() leaves a CLOSE_WAIT here. */
 async function leakyServer(host: Host, clients: number) {
   const server = track(net.createServer({ allowHalfOpen: true }));

@@ -57,7 +57,7 @@ const since = (first: number): boolean => !wine && build >= first;
 // An unbound socket of our own: Node's sockets on Windows are always bound
 // by the time sockctl can find them.
 function unboundTcp(ipv6: boolean): number {
-  const [fd, syscall] = native.openBound(0, ipv6 ? 1 : 0, 0, 0, 0, 0, -1, null);
+  const [fd, syscall] = native.openSocket(0, ipv6 ? 1 : 0);
   if (fd < 0) throw new Error(`${syscall} failed: ${fd}`);
   onCleanup(() => native.close(fd));
   return fd;
@@ -80,7 +80,7 @@ function expectTooLate(fn: () => unknown, option: string, phase: string): void {
   expect(err.phase).toBe(phase);
 }
 
-// native/sockopt.h: struct Op is 8 int32 slots; kind 0 an int, 4 the
+// native/ops.h: struct Op is 8 int32 slots; kind 0 an int, 4 the
 // SIO_KEEPALIVE_VALS composite; phases 0 any, 1 before bind, 2 before
 // connect/listen, 3 on a socket that is not connected; result 1 = too late.
 const KIND_INT = 0;
@@ -118,7 +118,7 @@ describe.runIf(process.platform === 'win32')('option table on Windows (Windows-o
         expect(constants[win32.name], `${name}: ${win32.name}`).toBeTypeOf('number');
       }
       // ws2ipdef.h and ws2def.h; the older SDK headers this is built with
-      // lack the first five (native/constants_win.cc).
+      // lack the first five (native/win/constants.cc).
       expect(constants.TCP_KEEPIDLE).toBe(3);
       expect(constants.TCP_KEEPINTVL).toBe(17);
       expect(constants.TCP_KEEPCNT).toBe(16);

@@ -128,7 +128,7 @@ function allowed(policy: Policy): Policy {
 
 /** A fresh TCP socket, neither bound nor connected. `own`: closed after the test (not when Node adopts it). */
 function unboundTcp(host: Host, own = true): number {
-  const [fd, syscall] = native.openBound(0, host === '::1' ? 1 : 0, 0, 0, 0, 0, -1, null);
+  const [fd, syscall] = native.openSocket(0, host === '::1' ? 1 : 0);
   if (fd < 0) throw new Error(`${syscall} failed: ${fd}`);
   if (own) onCleanup(() => native.close(fd));
   return fd;
@@ -668,7 +668,7 @@ const path = require('node:path');
 const [root, host, port, before, after] = process.argv.slice(2);
 const sockctl = require(root);
 const { native } = require(path.join(root, 'dist', 'native', 'binding'));
-const [fd] = native.openBound(0, host.includes(':') ? 1 : 0, 0, 0, 0, 0, -1, null);
+const [fd] = native.openSocket(0, host.includes(':') ? 1 : 0);
 if (fd < 0) throw new Error('socket failed: ' + fd);
 const report = { fd, invalid: [] };
 report.before = sockctl.apply(fd, JSON.parse(before));
@@ -861,7 +861,7 @@ describe.runIf(linux).each(hosts)('the system calls strace sees on %s', (host) =
 type Stage = 'unbound' | 'bound' | 'listening' | 'connected';
 const stages: Stage[] = ['unbound', 'bound', 'listening', 'connected'];
 
-/** Whether an option of this phase still has its effect at this stage (native/sockopt_common.cc, InTime). */
+/** Whether an option of this phase still has its effect at this stage (native/ops.cc, InTime). */
 function inTime(phase: Phase, stage: Stage): boolean {
   switch (phase) {
     case 'bind':

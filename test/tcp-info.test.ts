@@ -4,6 +4,9 @@ import type net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { constants, getsockopt, getTcpInfo, openBoundSocket, type TcpInfo } from '../lib';
 import { native } from '../lib/native/binding';
+import { TCP_INFO_FIELDS } from '../lib/tcp/fields';
+import { toTcpInfo } from '../lib/tcp/info';
+import { numberingFor, tcpStateNumbers } from '../lib/tcp/state';
 import {
   errnoOf,
   expectCode,
@@ -151,6 +154,60 @@ describe('getTcpInfo errors', () => {
       if (value !== undefined) expect(Number.isNaN(value), key).toBe(false);
     }
   });
+});
+
+// Linux TCPI_OPT_* values, as the options slot carries them on every OS.
+const OPT = { timestamps: 1, sack: 2, windowScaling: 4, ecn: 8, ecnSeen: 16, synData: 32 } as const;
+
+describe('which TCP options each OS reports', () => {
+  it('the native side names the option bits of this OS: XNU has four, Windows only timestamps', () => {
+    // Linux: every TCPI_OPT_* the object names; macOS: TCPCI_OPT_* of
+    // <netinet/tcp.h> (tcp_connection_info); Windows: TCP_INFO_v0's
+    // TimestampsEnabled.
+    const expected: Record<string, number> = {
+      linux: OPT.timestamps | OPT.sack | OPT.windowScaling | OPT.ecn | OPT.ecnSeen | OPT.synData,
+      darwin: OPT.timestamps | OPT.sack | OPT.windowScaling | OPT.ecn,
+      win32: OPT.timestamps,
+    };
+    expect(native.tcpInfoOptionBits).toBe(expected[process.platform]);
+  });
+
+  it('an option bit the OS does not report reads undefined, never false, even when set', () => {
+    const slots = new Float64Array(TCP_INFO_FIELDS.length).fill(NaN);
+    slots[TCP_INFO_FIELDS.indexOf('rawState')] = tcpStateNumbers(numberingFor(process.platform), 'ESTABLISHED')[0];
+    slots[TCP_INFO_FIELDS.indexOf('options')] = 0;
+    // macOS's set: ecnSeen and synData are unknown there, the rest are off.
+    const off = toTcpInfo(slots, 0, OPT.timestamps | OPT.sack | OPT.windowScaling | OPT.ecn).options;
+    expect(off).toEqual({
+      timestamps: false,
+      sack: false,
+      windowScaling: false,
+      ecn: false,
+      ecnSeen: undefined,
+      synData: undefined,
+    });
+    // Windows' set, with bits it never reports set anyway.
+    slots[TCP_INFO_FIELDS.indexOf('options')] = 63;
+    expect(toTcpInfo(slots, 0, OPT.timestamps).options).toEqual({
+      timestamps: true,
+      sack: undefined,
+      windowScaling: undefined,
+      ecn: undefined,
+      ecnSeen: undefined,
+      synData: undefined,
+    });
+  });
+
+  it.runIf(process.platform === 'linux' && !noTcpInfo)(
+    'Linux reports all six, so none reads undefined on a connection',
+    async () => {
+      const { client } = await pair();
+      const { options } = getTcpInfo(client);
+      for (const [name, value] of Object.entries(options)) expect(value, name).toBeTypeOf('boolean');
+      // No data rides on the SYN without TCP Fast Open.
+      expect(options.synData).toBe(false);
+    },
+  );
 });
 
 describe('getTcpInfo under qemu-user', () => {

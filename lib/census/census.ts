@@ -36,7 +36,8 @@ export interface ListOptions {
 }
 
 const numbering = numberingFor(process.platform);
-const RECORD_BYTES = 56;
+/** Where each field of a native record sits (native/census.h). */
+const RECORD = native.censusRecord;
 
 function parseStates(state: unknown): readonly TcpState[] {
   if (state === undefined) return TCP_STATES;
@@ -100,25 +101,25 @@ function fromKernel(states: readonly TcpState[], withInfo: boolean): SocketEntry
   if (typeof result === 'number') throw systemError(result, 'sock_diag', 'INET_DIAG');
   // Doubles need 8-byte alignment; a fresh copy always has it.
   const buf = result.byteOffset % 8 === 0 ? result : Buffer.from(result);
-  const stride = RECORD_BYTES + (withInfo ? TCP_INFO_SLOTS * 8 : 0);
+  const stride = RECORD.bytes + (withInfo ? TCP_INFO_SLOTS * 8 : 0);
   const slots = withInfo ? new Float64Array(buf.buffer, buf.byteOffset, buf.length / 8) : undefined;
   const sockets = socketsByFd();
   const servers = listenersOf(sockets);
   const entries: SocketEntry[] = [];
   for (let off = 0; off + stride <= buf.length; off += stride) {
-    const fd = buf.readInt32LE(off);
-    const family = buf[off + 8] === 6 ? 6 : 4;
+    const fd = buf.readInt32LE(off + RECORD.fd);
+    const family = buf[off + RECORD.family] === 6 ? 6 : 4;
     const socket = sockets.get(fd);
     entries.push({
       fd,
-      state: stateOf(buf[off + 9]),
-      localAddress: address(buf.subarray(off + 16, off + 32), family),
-      localPort: buf.readUInt16LE(off + 10),
-      remoteAddress: address(buf.subarray(off + 32, off + 48), family),
-      remotePort: buf.readUInt16LE(off + 12),
-      receiveQueue: buf.readUInt32LE(off + 48),
-      sendQueue: buf.readUInt32LE(off + 52),
-      tcpInfo: slots ? toTcpInfo(slots, (off + RECORD_BYTES) / 8) : undefined,
+      state: stateOf(buf[off + RECORD.state]),
+      localAddress: address(buf.subarray(off + RECORD.localAddress, off + RECORD.localAddress + 16), family),
+      localPort: buf.readUInt16LE(off + RECORD.localPort),
+      remoteAddress: address(buf.subarray(off + RECORD.remoteAddress, off + RECORD.remoteAddress + 16), family),
+      remotePort: buf.readUInt16LE(off + RECORD.remotePort),
+      receiveQueue: buf.readUInt32LE(off + RECORD.receiveQueue),
+      sendQueue: buf.readUInt32LE(off + RECORD.sendQueue),
+      tcpInfo: slots ? toTcpInfo(slots, (off + RECORD.bytes) / 8) : undefined,
       socket,
       server: socket ? serverOf(socket) : servers.get(fd),
     });

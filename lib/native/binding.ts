@@ -14,20 +14,13 @@ export interface Native {
   getBytes(fd: number, level: number, name: number, into: Uint8Array): number;
   /** 1: filled; 0: the OS answered too little to use; < 0: error. */
   tcpInfo(fd: number): number;
-  /** Returns [fd, ''] or [negative error, failed syscall]. */
-  openBound(
-    udp: number,
-    ipv6: number,
-    scopeId: number,
-    port: number,
-    reuseAddress: number,
-    reusePort: number,
-    ipv6Only: number,
-    /** null: leave the socket unbound. */
-    address: string | null,
-  ): [number, string];
   /**
-   * Sets ops[0 .. count) on fd in one call (native/sockopt.h, struct Op).
+   * A new unbound TCP or UDP socket, not inherited by child processes.
+   * Returns [fd, ''] or [negative error, failed syscall].
+   */
+  openSocket(udp: number, ipv6: number): [number, string];
+  /**
+   * Sets ops[0 .. count) on fd in one call (native/ops.h, struct Op).
    * Returns the index of the op that failed, or count; scratch[i] is op i's
    * result: 0, a negative error, or 1 (its phase had passed; not set).
    */
@@ -37,7 +30,7 @@ export interface Native {
   /** Shared with the native side: ops in, names in and out. */
   ops: Int32Array;
   text: Uint8Array;
-  /** Binds an existing socket (made by openBound with a null address). */
+  /** Binds a socket made by openSocket. */
   bind(fd: number, ipv6: number, scopeId: number, port: number, address: string): number;
   close(fd: number): number;
   /**
@@ -57,15 +50,41 @@ export interface Native {
   listSockets(osStatesMask: number, withInfo: number): Buffer | number;
   /** False where the OS offers no census (listSockets is then never called). */
   hasCensus: boolean;
+  /** The byte offsets of a listSockets record's fields, and its size (native/census.h); on every OS. */
+  censusRecord: CensusRecordLayout;
   interfaceVersion: number;
   /** Where getInt, getOp, apply and tcpInfo leave their results (64 slots). */
   scratch: Float64Array;
   constants: Record<string, number>;
   tcpInfoFields: string[];
+  /**
+   * The bits of tcpInfo's `options` slot (Linux TCPI_OPT_* values) this OS
+   * reports; any other bit is unknown here, not off.
+   */
+  tcpInfoOptionBits: number;
+}
+
+export interface CensusRecordLayout {
+  bytes: number;
+  /** int32 */
+  fd: number;
+  /** uint8: 4 or 6 */
+  family: number;
+  /** uint8: the OS's state number */
+  state: number;
+  /** uint16 */
+  localPort: number;
+  remotePort: number;
+  /** 16 bytes, IPv4 in the first 4 */
+  localAddress: number;
+  remoteAddress: number;
+  /** uint32 */
+  receiveQueue: number;
+  sendQueue: number;
 }
 
 /** The native interface this file describes; native/addon.cc says which it has. */
-const INTERFACE_VERSION = 3;
+const INTERFACE_VERSION = 4;
 
 // dist/native/ and lib/native/ both sit two levels below the package root.
 export const native: Native = nodeGypBuild(path.join(__dirname, '..', '..')) as Native;

@@ -1,6 +1,6 @@
 // The option table: one row per named option. Everything else reads it —
 // setOption/getOption/apply (api.ts) encode ops from it through resolve.ts
-// and codec.ts for the one native dispatch (native/sockopt_common.cc),
+// and codec.ts for the one native dispatch (native/ops.cc),
 // types.ts maps each name to its value, features.ts probes each row, and
 // scripts/options-matrix.js writes the option matrix of docs/api.md from it.
 // A new option is a new row.

@@ -42,17 +42,13 @@ export const TCP_INFO_SLOTS = TCP_INFO_FIELDS.length;
 const numbering = numberingFor(process.platform);
 const out = native.scratch;
 
-// The option bits an OS reports; the others are unknown there, not off.
-// Windows tells only whether timestamps are on.
-const KNOWN_OPTIONS = process.platform === 'win32' ? OPT_TIMESTAMPS : ~0;
-
 /** NaN marks a field the OS did not report. */
 function present(x: number): number | undefined {
   return x === x ? x : undefined;
 }
 
-function flag(bits: number | undefined, bit: number): boolean | undefined {
-  return bits === undefined || (KNOWN_OPTIONS & bit) === 0 ? undefined : (bits & bit) !== 0;
+function flag(bits: number | undefined, bit: number, known: number): boolean | undefined {
+  return bits === undefined || (known & bit) === 0 ? undefined : (bits & bit) !== 0;
 }
 
 /**
@@ -76,8 +72,12 @@ export function stateOf(raw: number): TcpState {
   return state;
 }
 
-/** Builds the public object from the native slots at out[base …] (NaN = absent). */
-export function toTcpInfo(out: Float64Array, base = 0): TcpInfo {
+/**
+ * Builds the public object from the native slots at out[base …] (NaN =
+ * absent). `knownOptions`: the option bits the OS reports, the others are
+ * unknown there, not off (the native side says which for this OS).
+ */
+export function toTcpInfo(out: Float64Array, base = 0, knownOptions = native.tcpInfoOptionBits): TcpInfo {
   const opts = present(out[base + I.options]);
   const ca = present(out[base + I.caState]);
   return buildTcpInfo(
@@ -86,12 +86,12 @@ export function toTcpInfo(out: Float64Array, base = 0): TcpInfo {
     stateOf(out[base + I.rawState]),
     ca === undefined ? undefined : CONGESTION_STATES[ca],
     {
-      sack: flag(opts, OPT_SACK),
-      timestamps: flag(opts, OPT_TIMESTAMPS),
-      windowScaling: flag(opts, OPT_WSCALE),
-      ecn: flag(opts, OPT_ECN),
-      ecnSeen: flag(opts, OPT_ECN_SEEN),
-      synData: flag(opts, OPT_SYN_DATA),
+      sack: flag(opts, OPT_SACK, knownOptions),
+      timestamps: flag(opts, OPT_TIMESTAMPS, knownOptions),
+      windowScaling: flag(opts, OPT_WSCALE, knownOptions),
+      ecn: flag(opts, OPT_ECN, knownOptions),
+      ecnSeen: flag(opts, OPT_ECN_SEEN, knownOptions),
+      synData: flag(opts, OPT_SYN_DATA, knownOptions),
     },
   );
 }

@@ -124,7 +124,7 @@ export function observe(scope: readonly Scope[] = ['options', 'states'], focus?:
       seen.set(label, String((err as { code?: unknown }).code ?? (err as Error).name));
     }
   };
-  const [fd] = native.openBound(0, 0, 0, 0, 0, 0, -1, null);
+  const [fd] = native.openSocket(0, 0);
   try {
     for (const [name, values] of scope.includes('options') ? PROBES : []) {
       if (focus !== undefined && name !== focus && name !== 'nope') continue;

@@ -2,12 +2,10 @@
 // API. Only what Windows has: there is no SO_REUSEPORT (the TypeScript layer
 // reports that as ERR_FEATURE_UNAVAILABLE_ON_PLATFORM), and
 // SO_EXCLUSIVEADDRUSE (~SO_REUSEADDR, a negative int) is Windows' own.
-#include <winsock2.h>
-#include <ws2tcpip.h>
+#include "../sockopt.h"
+#include "winsock.h"
 // needs winsock2.h first
 #include <mswsock.h>
-
-#include "sockopt.h"
 
 // Options of Windows 10 that older SDK headers (mingw-w64 10 among them)
 // lack; the values are those of the Windows SDK's ws2ipdef.h.

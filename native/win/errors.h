@@ -1,8 +1,8 @@
-// What the Windows files share: Winsock errors turned into the numbers Node
-// uses for them on Windows.
+// Winsock and Windows errors turned into the numbers Node uses for them on
+// Windows (win/errors.cc).
 #pragma once
 
-#include <winsock2.h>
+#include "winsock.h"
 
 namespace sockctl {
 

@@ -6,10 +6,11 @@
 // Wine 8: WSAEOPNOTSUPP) the state alone still comes from the system's TCP
 // table (GetTcpTable, GetTcp6Table), by the socket's endpoints; every other
 // slot stays NaN.
-#include <winsock2.h>
-#include <ws2tcpip.h>
-// after winsock2.h, or windows.h pulls in the old winsock.h
-#include <windows.h>
+#include "../tcp_info.h"
+
+#include "../sockopt.h"
+#include "errors.h"
+#include "winsock.h"
 // needs windows.h first
 #include <iphlpapi.h>
 
@@ -17,9 +18,6 @@
 #include <cstddef>
 #include <cstring>
 #include <vector>
-
-#include "sockopt.h"
-#include "sockopt_win.h"
 
 namespace sockctl {
 
@@ -109,17 +107,14 @@ int StateFromTable(DWORD mib_state) {
   return static_cast<int>(mib_state) - 1;
 }
 
-// Linux TCPI_OPT_TIMESTAMPS: lib/tcp-info.ts reads options as Linux bits.
-constexpr int kOptTimestamps = 1;
-
 int FillFromIoctl(const TcpInfoV2& t, DWORD have, double* out) {
 #define HAS(f) (have >= offsetof(TcpInfoV2, f) + sizeof t.f)
 #define PUT(slot, f) \
   if (HAS(f)) out[k_##slot] = static_cast<double>(t.f)
   if (!HAS(State)) return 0;
   out[k_rawState] = t.State;
-  // Windows reports whether timestamps are on, and no other option; the
-  // TypeScript layer leaves the others unknown.
+  // Windows reports whether timestamps are on, and no other option
+  // (kTcpInfoOptionBits): the TypeScript layer leaves the others unknown.
   if (HAS(TimestampsEnabled))
     out[k_options] = t.TimestampsEnabled ? kOptTimestamps : 0;
   PUT(mss, Mss);
@@ -247,6 +242,10 @@ int StateFromTcpTable(SOCKET s, double* out) {
 }
 
 }  // namespace
+
+// TCP_INFO_v0 has TimestampsEnabled and no other option flag. (v2's
+// EcnNegotiated is not mapped onto kOptEcn yet.)
+const int kTcpInfoOptionBits = kOptTimestamps;
 
 int GetTcpInfo(fd_t fd, double* out) {
   const SOCKET s = static_cast<SOCKET>(fd);

@@ -3,6 +3,8 @@
 // process by the socket inodes behind /proc/self/fd. Its cost grows with the
 // number of sockets in the states asked for, on the whole machine, plus one
 // fstat() per descriptor of this process.
+#include "../census.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/inet_diag.h>
@@ -19,8 +21,8 @@
 #include <cstring>
 #include <unordered_map>
 
-#include "sockopt.h"
-#include "tcp_info_linux.h"
+#include "../tcp_info.h"
+#include "fill_tcp_info.h"
 
 namespace sockctl {
 

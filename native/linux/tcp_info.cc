@@ -9,7 +9,7 @@
 // kernels they run on (Debian 12's <linux/tcp.h> stops at tcpi_snd_wnd), and
 // a prebuilt binary must read the newest fields wherever the kernel has
 // them. The static_asserts tie the copy to the system header.
-#include "tcp_info_linux.h"
+#include "../tcp_info.h"
 
 #include <linux/tcp.h>
 #include <netinet/in.h>
@@ -21,7 +21,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "sockopt.h"
+#include "fill_tcp_info.h"
 
 namespace sockctl {
 
@@ -116,6 +116,13 @@ SAME_OFFSET(snd_wnd);
 #undef SAME_OFFSET
 static_assert(sizeof(KernelTcpInfo) == 248, "uapi struct tcp_info at 6.7");
 
+// Linux's own bits: every one the JS side names.
+static_assert(TCPI_OPT_TIMESTAMPS == kOptTimestamps &&
+                  TCPI_OPT_SACK == kOptSack && TCPI_OPT_WSCALE == kOptWscale &&
+                  TCPI_OPT_ECN == kOptEcn && TCPI_OPT_ECN_SEEN == kOptEcnSeen &&
+                  TCPI_OPT_SYN_DATA == kOptSynData,
+              "TCPI_OPT_*");
+
 // Linux keeps ssthresh at this value until the first loss: "infinite".
 constexpr uint32_t kInfiniteSsthresh = 0x7fffffff;
 
@@ -125,6 +132,9 @@ double Rate(uint64_t bytes_per_sec) {
 }
 
 }  // namespace
+
+const int kTcpInfoOptionBits = kOptTimestamps | kOptSack | kOptWscale |
+                               kOptEcn | kOptEcnSeen | kOptSynData;
 
 int FillLinuxTcpInfo(const void* data, size_t len, double* out) {
   for (int i = 0; i < kTcpInfoFieldCount; i++) out[i] = NAN;

@@ -2,8 +2,11 @@
 //
 // XNU reports times in milliseconds (rto, srtt, rttvar) and windows in bytes;
 // the state uses BSD TCPS_* numbering, which lib/tcp-state.ts names. The
-// option bits (TCPCI_OPT_*) have the same values as Linux's TCPI_OPT_*.
+// option bits (TCPCI_OPT_*) have the same values as Linux's TCPI_OPT_*, and
+// XNU has only these four: no ECN-seen, no SYN-data bit.
 // As on Linux, a field past the length the kernel returned is NaN.
+#include "../tcp_info.h"
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -13,20 +16,21 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "sockopt.h"
-
 namespace sockctl {
 
 namespace {
 
-static_assert(TCPCI_OPT_TIMESTAMPS == 1 && TCPCI_OPT_SACK == 2 &&
-                  TCPCI_OPT_WSCALE == 4 && TCPCI_OPT_ECN == 8,
+static_assert(TCPCI_OPT_TIMESTAMPS == kOptTimestamps &&
+                  TCPCI_OPT_SACK == kOptSack &&
+                  TCPCI_OPT_WSCALE == kOptWscale && TCPCI_OPT_ECN == kOptEcn,
               "option bits shared with Linux's TCPI_OPT_*");
 
 // XNU starts snd_ssthresh at TCP_MAXWIN << TCP_MAX_WINSHIFT: "no loss yet".
 constexpr uint32_t kInitialSsthresh = 65535u << 14;
 
 }  // namespace
+
+const int kTcpInfoOptionBits = kOptTimestamps | kOptSack | kOptWscale | kOptEcn;
 
 int GetTcpInfo(fd_t fd, double* out) {
   tcp_connection_info t = {};
@@ -46,8 +50,7 @@ int GetTcpInfo(fd_t fd, double* out) {
   out[k_rawState] = t.tcpi_state;
   out[k_sndWscale] = t.tcpi_snd_wscale;
   out[k_rcvWscale] = t.tcpi_rcv_wscale;
-  out[k_options] = t.tcpi_options & (TCPCI_OPT_TIMESTAMPS | TCPCI_OPT_SACK |
-                                     TCPCI_OPT_WSCALE | TCPCI_OPT_ECN);
+  out[k_options] = t.tcpi_options & kTcpInfoOptionBits;
   PUT(rtoUs, tcpi_rto, 1000);
   PUT(mss, tcpi_maxseg, 1);
   PUT(cwndBytes, tcpi_snd_cwnd, 1);

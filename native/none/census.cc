@@ -1,6 +1,6 @@
 // No system-wide census on this OS: lib/census.ts lists the sockets sockctl
 // tracks instead, so this is never called.
-#include "sockopt.h"
+#include "../census.h"
 
 namespace sockctl {
 

@@ -1,35 +1,60 @@
-// What every OS does the same way, on top of its SetBytes/GetBytes.
+// The op ABI at work: a batch of named options run in one call, each
+// checked against the socket's stage first, and one option read back. The
+// same on every OS, on top of sockopt.h and socket.h.
+#include "ops.h"
+
 #include <cstring>
 
+#include "socket.h"
 #include "sockopt.h"
 
 namespace sockctl {
 
-int SetInt(fd_t fd, int level, int name, int value) {
-  return SetBytes(fd, level, name, &value, sizeof value);
-}
-
-int GetInt(fd_t fd, int level, int name, int* value) {
-  // Some options answer with a single byte (IP_MULTICAST_TTL and IP_TOS on
-  // BSD, BOOL options such as TCP_NODELAY on Winsock): read it as such, not
-  // as the low byte of a garbage int.
-  unsigned char bytes[sizeof(int)] = {};
-  size_t len = sizeof bytes;
-  int rc = GetBytes(fd, level, name, bytes, &len);
-  if (rc != 0) return rc;
-  if (len == 1) {
-    *value = bytes[0];
-  } else {
-    std::memcpy(value, bytes, sizeof(int));
-  }
-  return 0;
-}
-
-}  // namespace sockctl
-
-namespace sockctl {
-
 namespace {
+
+// The text an op names, or nullptr when it does not fit the shared bytes.
+const char* TextOf(const Op& op, const char* text, size_t text_size) {
+  if (op.value < 0 || op.extra < 0 ||
+      static_cast<size_t>(op.value) + static_cast<size_t>(op.extra) > text_size)
+    return nullptr;
+  return text + op.value;
+}
+
+// How far a socket has come: what the phases are checked against.
+enum Stage : int { kUnbound = 0, kBound = 1, kListening = 2, kConnected = 3 };
+
+// The one rule from what the OS tells to a stage.
+Stage StageOf(const SocketFacts& s) {
+  // A connected UDP socket only has a default peer: what may be set before
+  // connect still works on it, so it counts as bound.
+  if (s.connected) return s.datagram ? kBound : kConnected;
+  if (s.listening) return kListening;
+  return s.bound ? kBound : kUnbound;
+}
+
+// The socket's stage and family, asked once per batch and only when an op
+// needs them.
+class Lazy {
+ public:
+  explicit Lazy(fd_t fd) : fd_(fd) {}
+  int Get(int* family, int* stage) {
+    if (!asked_) {
+      SocketFacts facts = {};
+      rc_ = DescribeSocket(fd_, &facts);
+      family_ = facts.family;
+      stage_ = StageOf(facts);
+      asked_ = true;
+    }
+    *family = family_;
+    *stage = stage_;
+    return rc_;
+  }
+
+ private:
+  fd_t fd_;
+  bool asked_ = false;
+  int rc_ = 0, family_ = 0, stage_ = 0;
+};
 
 bool InTime(int phase, int stage) {
   switch (phase) {
@@ -43,35 +68,6 @@ bool InTime(int phase, int stage) {
       return true;
   }
 }
-
-// The text an op names, or nullptr when it does not fit the shared bytes.
-const char* TextOf(const Op& op, const char* text, size_t text_size) {
-  if (op.value < 0 || op.extra < 0 ||
-      static_cast<size_t>(op.value) + static_cast<size_t>(op.extra) > text_size)
-    return nullptr;
-  return text + op.value;
-}
-
-// The socket's stage and family, asked once per batch and only when an op
-// needs them.
-class Lazy {
- public:
-  explicit Lazy(fd_t fd) : fd_(fd) {}
-  int Get(int* family, int* stage) {
-    if (!asked_) {
-      rc_ = DescribeSocket(fd_, &family_, &stage_);
-      asked_ = true;
-    }
-    *family = family_;
-    *stage = stage_;
-    return rc_;
-  }
-
- private:
-  fd_t fd_;
-  bool asked_ = false;
-  int rc_ = 0, family_ = 0, stage_ = 0;
-};
 
 int Level(const Op& op, int family) {
   return op.level6 >= 0 && family == 6 ? op.level6 : op.level;
@@ -134,10 +130,12 @@ size_t ApplyOps(fd_t fd, const Op* ops, size_t count, const char* text,
 }
 
 int GetOp(fd_t fd, const Op& op, char* text, size_t text_size, double* out) {
-  int family = 0, stage = 0;
+  int family = 0;
   if (op.level6 >= 0) {
-    int rc = DescribeSocket(fd, &family, &stage);
+    SocketFacts facts = {};
+    int rc = DescribeSocket(fd, &facts);
     if (rc != 0) return rc;
+    family = facts.family;
   }
   const int level = Level(op, family), name = Name(op, family);
   switch (op.kind) {

@@ -5,7 +5,7 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
-#include "sockopt.h"
+#include "../sockopt.h"
 
 namespace sockctl {
 

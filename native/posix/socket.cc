@@ -1,0 +1,128 @@
+// Sockets on Linux, macOS and the BSDs.
+#include "../socket.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "../sockopt.h"
+
+namespace sockctl {
+
+namespace {
+
+// Apple has no SOCK_CLOEXEC; OpenSocket sets FD_CLOEXEC with fcntl there.
+#ifdef SOCK_CLOEXEC
+constexpr int kSockCloexec = SOCK_CLOEXEC;
+#else
+constexpr int kSockCloexec = 0;
+#endif
+
+// The address a BindAddress names, as a sockaddr.
+bool Endpoint(const BindAddress& where, sockaddr_storage* ss, socklen_t* len) {
+  *ss = {};
+  if (where.ipv6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(ss);
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons(static_cast<uint16_t>(where.port));
+    a->sin6_scope_id = where.scope_id;
+    *len = sizeof *a;
+    return inet_pton(AF_INET6, where.address, &a->sin6_addr) == 1;
+  }
+  auto* a = reinterpret_cast<sockaddr_in*>(ss);
+  a->sin_family = AF_INET;
+  a->sin_port = htons(static_cast<uint16_t>(where.port));
+  *len = sizeof *a;
+  return inet_pton(AF_INET, where.address, &a->sin_addr) == 1;
+}
+
+// Bound: a port, or an address without one (IP_BIND_ADDRESS_NO_PORT leaves
+// the port to connect). Only a wildcard bind without a port looks like no
+// bind at all.
+bool HasLocalEnd(const sockaddr_storage& ss) {
+  if (ss.ss_family == AF_INET) {
+    const auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
+    return a->sin_port != 0 || a->sin_addr.s_addr != htonl(INADDR_ANY);
+  }
+  if (ss.ss_family == AF_INET6) {
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
+    return a->sin6_port != 0 || !IN6_IS_ADDR_UNSPECIFIED(&a->sin6_addr);
+  }
+  return false;
+}
+
+int FamilyOf(const sockaddr_storage& ss) {
+#ifdef __linux__
+  // A dual-stack socket bound to an IPv4-mapped address carries IPv4: its
+  // IP_TOS, not IPV6_TCLASS, marks the packets (Linux takes IPPROTO_IP
+  // options on an AF_INET6 socket for this).
+  if (ss.ss_family == AF_INET6 &&
+      IN6_IS_ADDR_V4MAPPED(
+          &reinterpret_cast<const sockaddr_in6*>(&ss)->sin6_addr))
+    return 4;
+#endif
+  return ss.ss_family == AF_INET ? 4 : ss.ss_family == AF_INET6 ? 6 : 0;
+}
+
+}  // namespace
+
+int64_t OpenSocket(bool udp, bool ipv6, const char** syscall) {
+  *syscall = "socket";
+  int fd = socket(ipv6 ? AF_INET6 : AF_INET,
+                  (udp ? SOCK_DGRAM : SOCK_STREAM) | kSockCloexec, 0);
+  if (fd < 0) return -errno;
+  *syscall = "fcntl";
+  if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+    int rc = -errno;
+    close(fd);
+    return rc;
+  }
+  *syscall = "";
+  return fd;
+}
+
+int Bind(fd_t fd, const BindAddress& where) {
+  sockaddr_storage ss;
+  socklen_t sslen = 0;
+  if (!Endpoint(where, &ss, &sslen)) return -EINVAL;
+  if (bind(static_cast<int>(fd), reinterpret_cast<sockaddr*>(&ss), sslen) != 0)
+    return -errno;
+  return 0;
+}
+
+int Close(fd_t fd) {
+  if (close(static_cast<int>(fd)) != 0) return -errno;
+  return 0;
+}
+
+int DescribeSocket(fd_t fd, SocketFacts* facts) {
+  const int s = static_cast<int>(fd);
+  sockaddr_storage ss = {};
+  socklen_t len = sizeof ss;
+  if (getsockname(s, reinterpret_cast<sockaddr*>(&ss), &len) != 0)
+    return -errno;
+  facts->family = FamilyOf(ss);
+  facts->bound = HasLocalEnd(ss);
+  int type = 0, listening = 0;
+  int rc = GetInt(fd, SOL_SOCKET, SO_TYPE, &type);
+  if (rc == 0) rc = GetInt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening);
+  if (rc != 0) return rc;
+  facts->datagram = type == SOCK_DGRAM;
+  facts->listening = listening != 0;
+  // A connect(2) still in flight has no peer yet: the kernel names none
+  // before the handshake ends.
+  sockaddr_storage peer = {};
+  len = sizeof peer;
+  facts->connected =
+      getpeername(s, reinterpret_cast<sockaddr*>(&peer), &len) == 0;
+  return 0;
+}
+
+// Node hands out the descriptor itself here; there is nothing to search.
+int64_t FindSocket(const SocketQuery&) { return -ENOSYS; }
+
+}  // namespace sockctl
