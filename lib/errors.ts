@@ -126,6 +126,20 @@ export function tooLate(option: OptionName, phase: Phase, when: string): TooLate
   return err;
 }
 
+export interface TcpOnlyError extends TypeError {
+  code: 'ERR_SOCKET_OPTION_TCP_ONLY';
+  option: OptionName;
+}
+
+/** A TCP-only option asked of another socket (UDP, a Unix socket). */
+export function tcpOnly(option: OptionName): TcpOnlyError {
+  const err = new TypeError(`The option ${option} applies to TCP sockets only; this socket is not TCP`) as TcpOnlyError;
+  err.code = 'ERR_SOCKET_OPTION_TCP_ONLY';
+  err.option = option;
+  Error.captureStackTrace(err, tcpOnly);
+  return err;
+}
+
 const errnoByName = new Map<string, number>();
 for (const [errno, [name]] of util.getSystemErrorMap()) errnoByName.set(name, errno);
 
@@ -134,6 +148,11 @@ export function uvErrno(code: string): number {
   const errno = errnoByName.get(code);
   if (errno === undefined) throw new Error(`sockctl: no error number for ${code} on this platform`);
   return errno;
+}
+
+/** This OS's error numbers for the codes it has (a code this OS lacks is left out). */
+export function errnosOf(...codes: string[]): Set<number> {
+  return new Set(codes.flatMap((code) => (errnoByName.has(code) ? [errnoByName.get(code)!] : [])));
 }
 
 /**

@@ -3,7 +3,7 @@
 
 // Targets: what sockctl accepts as a socket, and the descriptor behind it.
 export { fdOf, type Target } from './target';
-export type { SystemError, ApplyError, TooLateError } from './errors';
+export type { SystemError, ApplyError, TcpOnlyError, TooLateError } from './errors';
 
 // Named options, from one table.
 export { apply, getOption, setOption, type ApplyResult } from './options/api';

@@ -27,7 +27,7 @@ constexpr size_t kScratchSlots = 64;
 
 // Bumped whenever the functions below change their arguments or results;
 // lib/native.ts refuses a binary built for another version.
-constexpr int kInterfaceVersion = 4;
+constexpr int kInterfaceVersion = 5;
 
 // Named options travel the same way in: JS writes up to kMaxOps ops into
 // `ops` and their strings into `text`, both exported, and calls
@@ -221,6 +221,29 @@ Napi::Object CensusRecord(Napi::Env env) {
   return r;
 }
 
+// The op ABI's numbers (ops.h), so lib/native/abi.ts writes none of them.
+Napi::Object OpAbi(Napi::Env env) {
+  Napi::Object abi = Napi::Object::New(env);
+  Napi::Object kinds = Napi::Object::New(env);
+  kinds["int"] = static_cast<int>(sockctl::kOpInt);
+  kinds["linger"] = static_cast<int>(sockctl::kOpLinger);
+  kinds["text"] = static_cast<int>(sockctl::kOpText);
+  kinds["interface"] = static_cast<int>(sockctl::kOpInterface);
+  kinds["keepAliveVals"] = static_cast<int>(sockctl::kOpKeepAliveVals);
+  abi["kinds"] = kinds;
+  Napi::Object stages = Napi::Object::New(env);
+  stages["unbound"] = static_cast<int>(sockctl::kUnbound);
+  stages["bound"] = static_cast<int>(sockctl::kBound);
+  stages["listening"] = static_cast<int>(sockctl::kListening);
+  stages["connected"] = static_cast<int>(sockctl::kConnected);
+  abi["stages"] = stages;
+  abi["tcpOnly"] = sockctl::kTcpOnly;
+  abi["tooLate"] = sockctl::kTooLate;
+  abi["notTcp"] = sockctl::kNotTcp;
+  abi["opInts"] = static_cast<int>(sizeof(sockctl::Op) / sizeof(int32_t));
+  return abi;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // The shared memory lives as long as this module instance (one per
   // worker): the instance data holds a reference until the env goes away.
@@ -252,6 +275,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports["listSockets"] = Napi::Function::New(env, ListSockets, "listSockets");
   exports["hasCensus"] = Napi::Boolean::New(env, sockctl::kHasCensus);
   exports["censusRecord"] = CensusRecord(env);
+  exports["opAbi"] = OpAbi(env);
 
   Napi::Object constants = Napi::Object::New(env);
   for (size_t i = 0; i < sockctl::kConstantCount; i++) {

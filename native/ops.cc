@@ -20,9 +20,6 @@ const char* TextOf(const Op& op, const char* text, size_t text_size) {
   return text + op.value;
 }
 
-// How far a socket has come: what the phases are checked against.
-enum Stage : int { kUnbound = 0, kBound = 1, kListening = 2, kConnected = 3 };
-
 // The one rule from what the OS tells to a stage.
 Stage StageOf(const SocketFacts& s) {
   // A connected UDP socket only has a default peer: what may be set before
@@ -37,36 +34,34 @@ Stage StageOf(const SocketFacts& s) {
 class Lazy {
  public:
   explicit Lazy(fd_t fd) : fd_(fd) {}
-  int Get(int* family, int* stage) {
+  int Get(int* family, int* stage, bool* tcp) {
     if (!asked_) {
       SocketFacts facts = {};
       rc_ = DescribeSocket(fd_, &facts);
       family_ = facts.family;
       stage_ = StageOf(facts);
+      tcp_ = !facts.datagram && (facts.family == 4 || facts.family == 6);
       asked_ = true;
     }
     *family = family_;
     *stage = stage_;
+    *tcp = tcp_;
     return rc_;
   }
 
  private:
   fd_t fd_;
   bool asked_ = false;
+  bool tcp_ = false;
   int rc_ = 0, family_ = 0, stage_ = 0;
 };
 
-bool InTime(int phase, int stage) {
-  switch (phase) {
-    case kBeforeBind:
-      return stage == kUnbound;
-    case kBeforeConnect:
-      return stage == kUnbound || stage == kBound;
-    case kOnListener:
-      return stage != kConnected;
-    default:
-      return true;
-  }
+bool InTime(int32_t phase, int stage) { return (phase >> stage) & 1; }
+
+// Whether `op` needs the socket described before it runs.
+bool NeedsFacts(const Op& op) {
+  return (op.phase & kEveryStage) != kEveryStage || (op.phase & kTcpOnly) ||
+         op.level6 >= 0;
 }
 
 int Level(const Op& op, int family) {
@@ -117,7 +112,12 @@ size_t ApplyOps(fd_t fd, const Op* ops, size_t count, const char* text,
   for (size_t i = 0; i < count; i++) {
     const Op& op = ops[i];
     int family = 0, stage = 0, rc = 0;
-    if (op.phase != kAnyTime || op.level6 >= 0) rc = state.Get(&family, &stage);
+    bool tcp = false;
+    if (NeedsFacts(op)) rc = state.Get(&family, &stage, &tcp);
+    if (rc == 0 && (op.phase & kTcpOnly) && !tcp) {
+      results[i] = kNotTcp;
+      continue;
+    }
     if (rc == 0 && !InTime(op.phase, stage)) {
       results[i] = kTooLate;
       continue;
@@ -131,11 +131,12 @@ size_t ApplyOps(fd_t fd, const Op* ops, size_t count, const char* text,
 
 int GetOp(fd_t fd, const Op& op, char* text, size_t text_size, double* out) {
   int family = 0;
-  if (op.level6 >= 0) {
-    SocketFacts facts = {};
-    int rc = DescribeSocket(fd, &facts);
+  if (op.level6 >= 0 || (op.phase & kTcpOnly)) {
+    int stage = 0;
+    bool tcp = false;
+    int rc = Lazy(fd).Get(&family, &stage, &tcp);
     if (rc != 0) return rc;
-    family = facts.family;
+    if ((op.phase & kTcpOnly) && !tcp) return kNotTcp;
   }
   const int level = Level(op, family), name = Name(op, family);
   switch (op.kind) {

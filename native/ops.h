@@ -20,14 +20,19 @@ enum OpKind : int32_t {
   kOpKeepAliveVals = 4,  // value = idle ms, extra = interval ms, write-only
                          // (Windows before build 1709: SIO_KEEPALIVE_VALS)
 };
-// The last moment an option still has its effect. Checked in native code so
-// a batch needs the socket's stage only once.
-enum OpPhase : int32_t {
-  kAnyTime = 0,
-  kBeforeBind = 1,
-  kBeforeConnect = 2,  // before connect(2) or listen(2)
-  kOnListener = 3,     // on a socket that is not connected
+// How far a socket has come: what an option's phase is checked against, in
+// native code so a batch needs the socket's stage only once.
+enum Stage : int32_t {
+  kUnbound = 0,
+  kBound = 1,
+  kListening = 2,
+  kConnected = 3
 };
+// Op::phase: bit s set = still in time at Stage s. Which stages each phase
+// keeps is written once, in lib/options/table.ts (PHASES); kTcpOnly marks an
+// option that only a TCP socket takes.
+constexpr int32_t kEveryStage = 0xF;
+constexpr int32_t kTcpOnly = 0x10;
 struct Op {
   int32_t kind;
   int32_t phase;
@@ -42,8 +47,11 @@ struct Op {
 };
 static_assert(sizeof(Op) == 32,
               "8 int32 slots, as lib/socket-options.ts writes them");
-// A result slot: 0 done, a negative error, or kTooLate (nothing was called).
+// A result slot: 0 done, a negative error, kTooLate (the phase has passed)
+// or kNotTcp (a TCP-only option on another socket); for those two nothing
+// was called.
 constexpr int kTooLate = 1;
+constexpr int kNotTcp = 2;
 
 // Runs ops[0 .. count) in order, writing each result into results[i]. Stops
 // at the first system error; returns the index of that op, or count.

@@ -11,7 +11,7 @@ import {
   tlsPair,
   tupleOf,
   waitFor,
-  windows,
+  expectCode,
   type Host,
 } from './helpers';
 import { native } from '../lib/native/binding';
@@ -45,12 +45,20 @@ describe.each<Host>(['127.0.0.1', '::1'])('SO_LINGER on %s', (host) => {
     expect(getLinger(client).enabled).toBe(false);
   });
 
-  it('works on UDP sockets and bare descriptors', () => {
-    // Winsock has no linger for datagram sockets: a bare TCP one there.
-    const fd = openBoundSocket({ type: windows ? 'tcp' : 'udp', address: host });
+  it('works on bare descriptors', () => {
+    const fd = openBoundSocket({ type: 'tcp', address: host });
     onCleanup(() => native.close(fd));
     setLinger(fd, 4);
     expect(getLinger(fd)).toEqual({ enabled: true, seconds: 4 });
+  });
+
+  it('refuses a UDP socket, where linger means nothing, as not TCP', () => {
+    const fd = openBoundSocket({ type: 'udp', address: host });
+    onCleanup(() => native.close(fd));
+    const err = expectCode(() => setLinger(fd, 4), 'ERR_SOCKET_OPTION_TCP_ONLY');
+    expect(err).toBeInstanceOf(TypeError);
+    expect(err).toMatchObject({ option: 'linger' });
+    expectCode(() => getLinger(fd), 'ERR_SOCKET_OPTION_TCP_ONLY');
   });
 });
 

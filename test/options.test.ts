@@ -49,6 +49,7 @@ import {
   pair,
   parseSs,
   portOf,
+  sockoptOnDup,
   ssOf,
   track,
   tupleOf,
@@ -1094,18 +1095,47 @@ describe('errors', () => {
       expect(getOption(fd, 'reuseAddress')).toBe(false);
     });
 
-    it('apply of a TCP option on a UDP socket: ENOPROTOOPT, after what the socket took', () => {
+    it('apply skips the TCP-only options on a UDP socket as unsupported, and sets the rest', () => {
       const fd = udp('127.0.0.1');
-      const err = expectCode(
-        () => apply(fd, { keepAlive: true, tos: 0x28, noDelay: true, reuseAddress: true }),
-        'ENOPROTOOPT',
-      ) as ApplyError;
-      expect(err.errno).toBe(errnoOf('ENOPROTOOPT'));
-      expect(err.syscall).toBe('setsockopt');
-      expect(err.option).toBe('TCP_NODELAY');
-      expect(err.result).toEqual({ applied: ['keepAlive', 'tos'], skipped: [] });
-      expect(getOption(fd, 'keepAlive')).toBe(true);
-      expect(getOption(fd, 'reuseAddress')).toBe(false);
+      const result = apply(fd, { keepAlive: true, tos: 0x28, noDelay: true, reuseAddress: true });
+      expect(result).toEqual({
+        applied: ['tos', 'reuseAddress'],
+        skipped: [
+          { name: 'keepAlive', reason: 'unsupported' },
+          { name: 'noDelay', reason: 'unsupported' },
+        ],
+      });
+      // The kernel, on a duplicate in another process: SO_KEEPALIVE untouched, SO_REUSEADDR set.
+      expect(
+        sockoptOnDup(fd, [
+          [constants.SOL_SOCKET, constants.SO_KEEPALIVE],
+          [constants.SOL_SOCKET, constants.SO_REUSEADDR],
+        ]),
+      ).toEqual([0, 1]);
+    });
+
+    it('setOption and getOption refuse a TCP-only option on a UDP or Unix socket, before any system call', async () => {
+      const fd = udp('127.0.0.1');
+      for (const name of ['keepAlive', 'noDelay', 'linger'] as const) {
+        const err = expectCode(
+          () => setOption(fd, name, (name === 'linger' ? 0 : true) as never),
+          'ERR_SOCKET_OPTION_TCP_ONLY',
+        );
+        expect(err).toMatchObject({ option: name });
+        expectCode(() => getOption(fd, name), 'ERR_SOCKET_OPTION_TCP_ONLY');
+      }
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sockctl-unix-'));
+      onCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
+      const server = net.createServer().listen(path.join(dir, 's'));
+      onCleanup(() => server.close());
+      await once(server, 'listening');
+      const unix = net.connect(path.join(dir, 's'));
+      onCleanup(() => unix.destroy());
+      await once(unix, 'connect');
+      // Before, keepAlive succeeded there and noDelay threw ENOTSUP.
+      expectCode(() => setOption(unix, 'keepAlive', true), 'ERR_SOCKET_OPTION_TCP_ONLY');
+      expectCode(() => setOption(unix, 'noDelay', true), 'ERR_SOCKET_OPTION_TCP_ONLY');
+      expect(apply(unix, { noDelay: true }).skipped).toEqual([{ name: 'noDelay', reason: 'unsupported' }]);
     });
 
     it('the error result lists what was skipped too late before the failure as well', async () => {
@@ -1133,8 +1163,8 @@ describe('errors', () => {
         expect(err.option).toBe(option);
         expect(err.message).toBe(`setsockopt ${code} (${option})`);
       }
-      const getUdp = expectCode(() => getOption(udp('127.0.0.1'), 'noDelay'), 'ENOTSUP') as ApplyError;
-      expect(getUdp.syscall).toBe('getsockopt');
+      // A TCP-level option on a UDP socket is sockctl's refusal now, not the kernel's ENOTSUP.
+      expectCode(() => getOption(udp('127.0.0.1'), 'noDelay'), 'ERR_SOCKET_OPTION_TCP_ONLY');
     });
   });
 });

@@ -136,7 +136,7 @@ describe('getTcpInfo errors', () => {
       errno: errnoOf('ENOTSUP'),
       syscall: 'getsockopt',
       option: 'TCP_INFO',
-      message: 'getsockopt ENOTSUP (TCP_INFO)',
+      message: 'getsockopt ENOTSUP (TCP_INFO): not a TCP socket',
     });
   });
 

@@ -1,19 +1,31 @@
-// The op ABI shared with the native side (native/sockopt.h: struct Op,
-// OpKind, kTooLate): a batch of options travels as 8 int32 slots per op in
-// the shared `ops` array, strings in the shared `text` bytes, results in
-// `scratch`. Nothing outside lib/native/ writes those slots by position.
+// The op ABI shared with the native side (native/ops.h: struct Op, its
+// kinds, stage bits and result codes, all read from the addon): a batch of
+// options travels as int32 slots per op in the shared `ops` array, strings in
+// the shared `text` bytes, results in `scratch`. Nothing outside lib/native/
+// writes those slots by position.
 import { native } from './binding';
 
-export const OP_INTS = 8;
-export const KIND = { int: 0, linger: 1, text: 2, interface: 3, keepAliveVals: 4 } as const;
-/** A result slot: 0 done, a negative error, or TOO_LATE (nothing was called). */
-export const TOO_LATE = 1;
+const abi = native.opAbi;
+export const OP_INTS = abi.opInts;
+export const KIND = abi.kinds;
+/** Result slots besides 0 and a negative error: nothing was called. */
+export const TOO_LATE = abi.tooLate;
+export const NOT_TCP = abi.notTcp;
+
+export type Stage = keyof typeof abi.stages;
+
+/** The phase slot of an op: a bit per stage still in time, and whether only TCP takes it. */
+export function phaseBits(inTimeAt: readonly Stage[], tcpOnly: boolean): number {
+  let bits = tcpOnly ? abi.tcpOnly : 0;
+  for (const stage of inTimeAt) bits |= 1 << abi.stages[stage];
+  return bits;
+}
 
 export const { ops, text, scratch } = native;
 
-/** Where an op goes: the phase's code and the option for each family. */
+/** Where an op goes: its phase bits and the option for each family. */
 export interface OpSpelling {
-  phaseCode: number;
+  phaseBits: number;
   level: number;
   option: number;
   /** The option for an IPv6 socket when it differs; level6 < 0: the same. */
@@ -24,7 +36,7 @@ export interface OpSpelling {
 export function writeOp(i: number, s: OpSpelling, kind: number, value: number, extra: number): void {
   const at = i * OP_INTS;
   ops[at] = kind;
-  ops[at + 1] = s.phaseCode;
+  ops[at + 1] = s.phaseBits;
   ops[at + 2] = s.level;
   ops[at + 3] = s.option;
   ops[at + 4] = value;

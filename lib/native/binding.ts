@@ -22,7 +22,7 @@ export interface Native {
   /**
    * Sets ops[0 .. count) on fd in one call (native/ops.h, struct Op).
    * Returns the index of the op that failed, or count; scratch[i] is op i's
-   * result: 0, a negative error, or 1 (its phase had passed; not set).
+   * result: 0, a negative error, or opAbi.tooLate / opAbi.notTcp (not set).
    */
   apply(fd: number, count: number): number;
   /** Reads the option ops[0] names: scratch[0] (and [1]) or, for a name, its length and the bytes in text. */
@@ -62,6 +62,15 @@ export interface Native {
    * reports; any other bit is unknown here, not off.
    */
   tcpInfoOptionBits: number;
+  /** The op ABI's numbers (native/ops.h): op kinds, stage bits, result codes. */
+  opAbi: {
+    kinds: Record<'int' | 'linger' | 'text' | 'interface' | 'keepAliveVals', number>;
+    stages: Record<'unbound' | 'bound' | 'listening' | 'connected', number>;
+    tcpOnly: number;
+    tooLate: number;
+    notTcp: number;
+    opInts: number;
+  };
 }
 
 export interface CensusRecordLayout {
@@ -84,7 +93,7 @@ export interface CensusRecordLayout {
 }
 
 /** The native interface this file describes; native/addon.cc says which it has. */
-const INTERFACE_VERSION = 4;
+const INTERFACE_VERSION = 5;
 
 // dist/native/ and lib/native/ both sit two levels below the package root.
 export const native: Native = nodeGypBuild(path.join(__dirname, '..', '..')) as Native;

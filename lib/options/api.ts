@@ -1,7 +1,7 @@
 // setOption, getOption and apply: named options from the table, validated
 // in full before any system call, a whole batch in one native call.
-import { featureUnavailable, invalidArgType, systemError, tooLate, type ApplyError } from '../errors';
-import { scratch, TOO_LATE, writeOp } from '../native/abi';
+import { featureUnavailable, invalidArgType, systemError, tcpOnly, tooLate, type ApplyError } from '../errors';
+import { NOT_TCP, scratch, TOO_LATE, writeOp } from '../native/abi';
 import { native } from '../native/binding';
 import { fdOf, type Target } from '../target';
 import { unknownKey } from '../validate';
@@ -18,7 +18,8 @@ export interface ApplyResult {
   applied: OptionName[];
   /**
    * The options not set: `unsupported` on this OS, kernel or build (see
-   * `features`), or `too-late` for this socket's stage (see each option's
+   * `features`) or on this kind of socket (a TCP-only option on UDP or a
+   * Unix socket), or `too-late` for this socket's stage (see each option's
    * phase). Never silently dropped.
    */
   skipped: Skipped[];
@@ -47,6 +48,7 @@ export function apply(target: Target, policy: Partial<OptionInput>): ApplyResult
     const op = p.opOf[i];
     if (op >= done) return; // not reached
     if (scratch[op] === TOO_LATE) result.skipped.push({ name: r.name, reason: 'too-late' });
+    else if (scratch[op] === NOT_TCP) result.skipped.push({ name: r.name, reason: 'unsupported' });
     else result.applied.push(r.name);
   });
   if (done < p.count) {
@@ -75,6 +77,7 @@ export function setNamed(target: Target, name: OptionName, value: unknown, arg: 
   else put(0, r, value, arg, 0);
   if (native.apply(fd, 1) === 0) throw systemError(scratch[0], 'setsockopt', r.os.name);
   if (scratch[0] === TOO_LATE) throw tooLate(r.name, r.row.phase, PHASES[r.row.phase].tooLate);
+  if (scratch[0] === NOT_TCP) throw tcpOnly(r.name);
 }
 
 /**
@@ -88,5 +91,6 @@ export function getOption<K extends OptionName>(target: Target, name: K): Option
   writeOp(0, r, r.kind, 0, 0);
   const rc = native.getOp(fd);
   if (rc < 0) throw systemError(rc, 'getsockopt', r.os.name);
+  if (rc === NOT_TCP) throw tcpOnly(r.name);
   return decode(r) as OptionValues[K];
 }

@@ -1,22 +1,14 @@
 // Which named options this OS, kernel and build support. The kernel is asked
 // on first use, not at import: loading sockctl opens no socket.
 import util from 'node:util';
-import { uvErrno } from '../errors';
+import { errnosOf } from '../errors';
 import { KIND, writeOp } from '../native/abi';
 import { native } from '../native/binding';
 import { closeQuietly, openSocket } from '../socket';
 import { resolved, type Resolved } from './resolve';
 import { OPTION_NAMES, type OptionName } from './table';
 
-const unsupportedErrnos = new Set(
-  ['ENOPROTOOPT', 'ENOTSUP', 'EOPNOTSUPP', 'EPROTONOSUPPORT', 'EAFNOSUPPORT'].flatMap((code) => {
-    try {
-      return [uvErrno(code)];
-    } catch {
-      return [];
-    }
-  }),
-);
+const unsupportedErrnos = errnosOf('ENOPROTOOPT', 'ENOTSUP', 'EOPNOTSUPP', 'EPROTONOSUPPORT', 'EAFNOSUPPORT');
 
 /** A probe socket, or -1 where the sandbox refuses socket(2). */
 function tryOpen(family: 4 | 6): number {

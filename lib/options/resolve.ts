@@ -1,6 +1,6 @@
 // Each row of the option table resolved against this OS and build: the
 // constants it names, its value encoding and its bounds here.
-import { KIND, type OpSpelling } from '../native/abi';
+import { KIND, phaseBits, type OpSpelling } from '../native/abi';
 import { native } from '../native/binding';
 import { OPTION_NAMES, OPTIONS, PHASES, type OptionName, type OptionRow, type OsOption } from './table';
 
@@ -36,7 +36,7 @@ for (const name of OPTION_NAMES) {
     name,
     row,
     os,
-    phaseCode: PHASES[row.phase].code,
+    phaseBits: phaseBits(PHASES[row.phase].inTimeAt, row.tcp === true),
     level,
     option,
     level6,

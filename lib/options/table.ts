@@ -11,21 +11,19 @@
  * option, even with part of its effect lost, it is not refused; the row's
  * summary says what is lost (docs/api.md, "Phases", records what the kernel
  * does past each phase). Each phase's record is the one place its meaning is
- * written: `code` travels in the op, `inTimeAt` is
- * the socket stages at which it is still in time (the native check is the
- * same rule), `tooLate` ends the ERR_SOCKET_OPTION_TOO_LATE message, and
+ * written: `inTimeAt` is the socket stages at which
+ * it is still in time (it travels in each op as a bit per stage, and the
+ * native check reads only those bits), `tooLate` ends the ERR_SOCKET_OPTION_TOO_LATE message, and
  * `label`/`legend` are what the option matrix prints.
  */
 export const PHASES = {
   any: {
-    code: 0,
     inTimeAt: ['unbound', 'bound', 'listening', 'connected'],
     label: 'any time',
     tooLate: '',
     legend: 'on any socket, connected or not.',
   },
   bind: {
-    code: 1,
     inTimeAt: ['unbound'],
     label: 'before bind',
     tooLate: 'before bind; the socket is already bound',
@@ -33,7 +31,6 @@ export const PHASES = {
       "on a socket not yet bound. Node binds inside `listen()`, `connect()` and `dgram`'s `bind()`, so a socket Node has made is already past it.",
   },
   connect: {
-    code: 2,
     inTimeAt: ['unbound', 'bound'],
     label: 'before connect or listen',
     tooLate: 'before connect or listen; the socket is already connected or listening',
@@ -41,7 +38,6 @@ export const PHASES = {
       "on a socket that may be bound but is neither connected nor listening (a UDP socket's connect only names a default peer, so it stays in time there).",
   },
   listener: {
-    code: 3,
     inTimeAt: ['unbound', 'bound', 'listening'],
     label: 'on a listener',
     tooLate: 'on a socket that is not connected; this one is',
@@ -82,7 +78,10 @@ export interface OptionRow {
   /** For strings: the longest the OS takes, in bytes. */
   maxBytes?: number;
   phase: Phase;
-  /** Only for TCP sockets (a UDP socket answers ENOPROTOOPT). */
+  /**
+   * Only for TCP sockets: setOption refuses another socket (UDP, Unix) with
+   * ERR_SOCKET_OPTION_TCP_ONLY and apply skips it as unsupported.
+   */
   tcp?: boolean;
   /**
    * Node writes this option itself — at connect, and http.Agent again on

@@ -1,7 +1,7 @@
 // getTcpInfo: the native layer fills one Float64Array slot per field (NaN
 // where this OS or kernel has no such field); the object is built by the
 // generated builder, and the state and option bits here.
-import { featureUnavailable, systemError } from '../errors';
+import { errnosOf, featureUnavailable, systemError } from '../errors';
 import { native } from '../native/binding';
 import { fdOf, type Target } from '../target';
 import { TCP_INFO_FIELDS } from './fields';
@@ -60,10 +60,17 @@ function flag(bits: number | undefined, bit: number, known: number): boolean | u
 export function getTcpInfo(target: Target): TcpInfo {
   const fd = fdOf(target);
   const rc = native.tcpInfo(fd);
-  if (rc < 0) throw systemError(rc, 'getsockopt', 'TCP_INFO');
+  if (rc < 0) {
+    const err = systemError(rc, 'getsockopt', 'TCP_INFO');
+    if (NOT_TCP_ERRNOS.has(rc)) err.message += ': not a TCP socket';
+    throw err;
+  }
   if (rc === 0) throw featureUnavailable('TCP_INFO (the OS returned a truncated struct)');
   return toTcpInfo(out);
 }
+
+/** What a UDP or Unix socket answers a TCP-level read with. */
+const NOT_TCP_ERRNOS = errnosOf('ENOPROTOOPT', 'EOPNOTSUPP', 'ENOTSUP');
 
 /** The OS's state number as a name; throws for a number no table knows. */
 export function stateOf(raw: number): TcpState {

@@ -22,6 +22,8 @@ export const UNAVAILABLE = ['ERR_FEATURE_UNAVAILABLE_ON_PLATFORM'] as const;
 /** A failed system call, whatever its code. */
 export const SYSTEM = 'system';
 export const TOO_LATE = 'ERR_SOCKET_OPTION_TOO_LATE';
+/** A TCP-only option on another socket (UDP, Unix). */
+export const TCP_ONLY = 'ERR_SOCKET_OPTION_TCP_ONLY';
 export const ARG_CODES: readonly string[] = [...TYPE, ...VALUE, ...RANGE, ...UNAVAILABLE];
 
 /**
@@ -37,7 +39,7 @@ export interface Want {
 }
 export const ANY: Want = {};
 /** Arguments all valid: success, or what the OS says. */
-export const VALID: Want = { codes: [SYSTEM, TOO_LATE] };
+export const VALID: Want = { codes: [SYSTEM, TOO_LATE, TCP_ONLY] };
 export const must = (codes: readonly string[]): Want => ({ codes, fails: true });
 
 function isSystemError(err: unknown): boolean {
@@ -61,6 +63,11 @@ function isOneOf(err: unknown, codes: readonly string[]): boolean {
 /** What is wrong with the shape of an error, if anything. */
 export function errorProblem(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
+  if (err instanceof TypeError && code === TCP_ONLY) {
+    const { option } = err as sockctl.TcpOnlyError;
+    const row = (sockctl.optionTable as Record<string, sockctl.OptionRow>)[option];
+    return Object.hasOwn(sockctl.optionTable, option) && row.tcp === true ? undefined : `TCP only for ${option}`;
+  }
   if (err instanceof TypeError) {
     return ([...TYPE, ...VALUE, ...UNAVAILABLE] as readonly unknown[]).includes(code)
       ? undefined

@@ -90,7 +90,10 @@ export function applyResultProblem(policy: Record<string, unknown>, result: sock
   const seen = [...result.applied, ...result.skipped.map((s) => s.name)].sort();
   if (seen.join() !== [...given].sort().join()) return `the result does not name each option of the policy once`;
   for (const { name, reason } of result.skipped) {
-    if (reason !== (sockctl.features[name] ? 'too-late' : 'unsupported')) return `${name} skipped as ${reason}`;
+    // Unsupported: on this platform, or (a TCP-only option) on this kind of socket.
+    const tcpOnly = reason === 'unsupported' && (sockctl.optionTable[name] as sockctl.OptionRow).tcp === true;
+    if (!tcpOnly && reason !== (sockctl.features[name] ? 'too-late' : 'unsupported'))
+      return `${name} skipped as ${reason}`;
   }
   return undefined;
 }
