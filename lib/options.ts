@@ -20,7 +20,9 @@ export type { Linger } from './option-table';
  * `{ enabled, seconds }`, a number of seconds (enabled), or `false`
  * (disabled). `{ enabled: true, seconds: 0 }` makes close() send RST. On
  * Linux a linger above 0 makes close() block the calling thread — in Node,
- * the whole event loop — for up to that long.
+ * the whole event loop — for up to that long. On Windows it is refused
+ * (ERR_FEATURE_UNAVAILABLE_ON_PLATFORM) on a socket Node closes, which it
+ * would leak, and allowed on a bare SOCKET (see linger-policy.ts).
  */
 export function setLinger(target: Target, linger: Linger | number | false): void {
   setNamed(target, 'linger', linger, 'linger');

@@ -3,6 +3,7 @@
 // the native side gets plain ops (see native/sockopt.h, struct Op) and runs a
 // whole batch in one call.
 import { featureUnavailable, invalidArgType, invalidArgValue, outOfRange, systemError, uvErrno } from './errors';
+import { refuseBlockingLinger } from './linger-policy';
 import { native } from './native';
 import {
   OPTION_NAMES,
@@ -405,9 +406,14 @@ function putKeepAliveVals(pair: KeepAlivePair, r: Resolved, value: unknown, pref
   writeOp(pair.op, r, KIND.keepAliveVals, pair.idleMs, pair.intervalMs);
 }
 
-/** Checks a whole policy (names, types, ranges) without a system call. */
+/**
+ * Checks a route's policy (names, types, ranges) without a system call. On
+ * Windows every socket a route sets is Node's, so a linger above 0 is
+ * refused here, when the route is made (see linger-policy.ts).
+ */
 export function checkPolicy(policy: unknown, argName: string): Policy {
   plan(policy, argName);
+  refuseBlockingLinger('route', (policy as Policy).linger);
   return policy as Policy;
 }
 
@@ -432,12 +438,15 @@ export function pick(policy: Policy, keep: (row: OptionRow) => boolean): Policy 
 /**
  * Sets many options in one native call, in table order. Returns what was
  * applied and what was skipped (unsupported here, or too late for this
- * socket). A failed system call throws a Node-style error whose `result`
- * says what was set before it; nothing after it is tried.
+ * socket). On Windows a linger above 0 on a socket Node closes throws
+ * ERR_FEATURE_UNAVAILABLE_ON_PLATFORM before anything is set. A failed
+ * system call throws a Node-style error whose `result` says what was set
+ * before it; nothing after it is tried.
  */
 export function apply(target: Target, policy: Policy): ApplyResult {
   const fd = fdOf(target);
   const p = plan(policy, 'policy');
+  refuseBlockingLinger(target, policy.linger);
   const result: ApplyResult = { applied: [], skipped: p.skipped };
   const done = p.count === 0 ? 0 : native.apply(fd, p.count);
   p.batch.forEach((r, i) => {
@@ -456,7 +465,8 @@ export function apply(target: Target, policy: Policy): ApplyResult {
 
 /**
  * Sets one option. Throws ERR_FEATURE_UNAVAILABLE_ON_PLATFORM where this OS,
- * kernel or build lacks it, ERR_SOCKET_OPTION_TOO_LATE once its phase has
+ * kernel or build lacks it (or for a linger above 0 on a socket Node closes,
+ * on Windows), ERR_SOCKET_OPTION_TOO_LATE once its phase has
  * passed, TypeError/RangeError for a bad value, and a Node-style system
  * error when the OS refuses.
  */
@@ -470,6 +480,7 @@ export function setNamed(target: Target, name: OptionName, value: unknown, argNa
   const r = lookup(name);
   if (r.keepAliveVals) putKeepAliveVals({ op: 0, idleMs: 7200_000, intervalMs: 1000 }, r, value, null, argName);
   else put(0, r, value, null, argName, 0);
+  if (name === 'linger') refuseBlockingLinger(target, value);
   if (native.apply(fd, 1) === 0) throw systemError(scratch[0], 'setsockopt', label(r));
   if (scratch[0] === TOO_LATE) throw tooLate(r);
 }
