@@ -15,13 +15,36 @@ function validateSocket(socket: unknown): asserts socket is net.Socket {
  * Abortive close: SO_LINGER {on, 0}, then destroy(). The kernel sends RST
  * instead of FIN, the peer sees ECONNRESET, and no TIME_WAIT is left on this
  * side. Works on TLS sockets too (Node's resetAndDestroy() does not).
+ *
+ * Never throws for a socket, whatever its state: it runs from timers and
+ * event listeners, where a throw ends the process. A destroyed socket is
+ * left as it is; one not connected yet (or with no OS socket left) is
+ * destroyed, with no connection to reset. Returns true when it reset the
+ * connection, false when it did not.
  */
-export function abort(socket: net.Socket): void {
+export function abort(socket: net.Socket): boolean {
   validateSocket(socket);
-  setLinger(fdOf(socket), { enabled: true, seconds: 0 });
+  if (socket.destroyed) return false;
+  const reset = !socket.connecting && lingerZero(socket);
   socket.destroy();
+  return reset;
 }
 
+/** Sets linger 0 on the socket's descriptor; false when it has none (or the OS refused). */
+function lingerZero(socket: net.Socket): boolean {
+  try {
+    setLinger(fdOf(socket), { enabled: true, seconds: 0 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * How closeGracefully() ended: 'graceful', closed with no reset (the peer
+ * answered our FIN with its own, or the socket's owner destroyed it first);
+ * 'aborted', reset by us at the deadline; 'reset', reset by the peer.
+ */
 export type CloseOutcome = 'graceful' | 'aborted' | 'reset';
 
 /**
@@ -46,12 +69,8 @@ export function closeGracefully(socket: net.Socket, options: { timeout?: number 
     let outcome: CloseOutcome = 'graceful';
     const timer = setTimeout(() => {
       if (socket.destroyed) return; // already closing: 'close' settles it
-      outcome = 'aborted';
-      try {
-        abort(socket);
-      } catch {
-        socket.destroy(); // never leave the promise, or the socket, hanging
-      }
+      // abort() is false only if the OS refused linger 0: a plain close then.
+      if (abort(socket)) outcome = 'aborted';
     }, timeout);
     // A reset by the peer is an outcome here, not an unhandled 'error'.
     const ignore = (): void => {};

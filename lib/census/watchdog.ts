@@ -21,8 +21,10 @@ export interface StuckEvent {
   /** Since the first census that saw it in CLOSE_WAIT: a lower bound. */
   stuckForMs: number;
   /**
-   * What was done: the requested action, or 'none' when there was no Node
-   * socket to act on (created before tracking started, or not a net.Socket).
+   * What was done: the requested action; 'destroy' (a FIN) when 'abort' was
+   * asked and no reset could be set; or 'none' when there was no Node socket
+   * to act on (created before tracking started, not a net.Socket, or already
+   * destroyed).
    */
   action: 'none' | 'abort' | 'destroy';
 }
@@ -80,16 +82,13 @@ export function watchCloseWait(options: WatchOptions = {}): CloseWaitWatchdog {
       if (now - since < after || reported.has(key)) continue;
       reported.add(key);
       let done: StuckEvent['action'] = 'none';
-      if (entry.socket && action !== 'none') {
-        done = action;
-        try {
-          if (action === 'abort') abort(entry.socket);
-          else entry.socket.destroy();
-        } catch {
-          // abort() could not set linger 0 (the socket went away meanwhile,
-          // or the OS refused): close it anyway, and say how.
+      if (entry.socket && !entry.socket.destroyed && action !== 'none') {
+        if (action === 'destroy') {
           entry.socket.destroy();
           done = 'destroy';
+        } else {
+          // abort() closes a socket it cannot reset too, with a FIN: say so.
+          done = abort(entry.socket) ? 'abort' : 'destroy';
         }
       }
       watchdog.emit('stuck', { entry, stuckForMs: now - since, action: done });

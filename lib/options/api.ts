@@ -5,6 +5,7 @@ import { NOT_TCP, scratch, TOO_LATE, writeOp } from '../native/abi';
 import { native } from '../native/binding';
 import { fdOf, type Target } from '../target';
 import { unknownKey } from '../validate';
+import { refuseBlockingLinger } from './windows-linger';
 import { decode, put } from './codec';
 import { usable } from './features';
 import { newPair, putKeepAliveVals } from './keepalive-vals';
@@ -36,12 +37,15 @@ function lookup(name: unknown, arg = 'name'): Resolved {
 /**
  * Sets many options in one native call, in table order. Returns what was
  * applied and what was skipped (unsupported here, or too late for this
- * socket). A failed system call throws a Node-style error whose `result`
- * says what was set before it; nothing after it is tried.
+ * socket). On Windows a linger above 0 on a socket Node closes throws
+ * ERR_FEATURE_UNAVAILABLE_ON_PLATFORM before anything is set. A failed
+ * system call throws a Node-style error whose `result` says what was set
+ * before it; nothing after it is tried.
  */
 export function apply(target: Target, policy: Partial<OptionInput>): ApplyResult {
   const fd = fdOf(target);
   const p = plan(policy, 'policy');
+  refuseBlockingLinger(target, policy.linger);
   const result: ApplyResult = { applied: [], skipped: p.skipped };
   const done = p.count === 0 ? 0 : native.apply(fd, p.count);
   p.batch.forEach((r, i) => {
@@ -61,7 +65,9 @@ export function apply(target: Target, policy: Partial<OptionInput>): ApplyResult
 
 /**
  * Sets one option. Throws ERR_FEATURE_UNAVAILABLE_ON_PLATFORM where this OS,
- * kernel or build lacks it, ERR_SOCKET_OPTION_TOO_LATE once its phase has
+ * kernel or build lacks it (or for a linger above 0 on a socket Node closes,
+ * on Windows), ERR_SOCKET_OPTION_TCP_ONLY on a socket that is not TCP for a
+ * TCP-only option, ERR_SOCKET_OPTION_TOO_LATE once its phase has
  * passed, TypeError/RangeError for a bad value, and a Node-style system
  * error when the OS refuses.
  */
@@ -75,6 +81,7 @@ export function setNamed(target: Target, name: OptionName, value: unknown, arg: 
   const r = lookup(name);
   if (r.keepAliveVals) putKeepAliveVals(newPair(0), r, value, arg);
   else put(0, r, value, arg, 0);
+  if (name === 'linger') refuseBlockingLinger(target, value);
   if (native.apply(fd, 1) === 0) throw systemError(scratch[0], 'setsockopt', r.os.name);
   if (scratch[0] === TOO_LATE) throw tooLate(r.name, r.row.phase, PHASES[r.row.phase].tooLate);
   if (scratch[0] === NOT_TCP) throw tcpOnly(r.name);

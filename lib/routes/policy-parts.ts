@@ -1,12 +1,18 @@
 // The parts of a policy each route applies at each moment.
 import type { ApplyResult } from '../options/api';
 import { plan } from '../options/plan';
+import { refuseBlockingLinger } from '../options/windows-linger';
 import { OPTION_NAMES, OPTIONS, type OptionRow } from '../options/table';
 import type { Policy } from '../options/types';
 
-/** Checks a whole policy (names, types, ranges) without a system call. */
+/**
+ * Checks a route's policy (names, types, ranges) without a system call. On
+ * Windows every socket a route sets is Node's, so a linger above 0 is
+ * refused here, when the route is made (see options/windows-linger.ts).
+ */
 export function checkPolicy(policy: unknown, name: string): Policy {
   plan(policy, name);
+  refuseBlockingLinger('route', (policy as Policy).linger);
   return policy as Policy;
 }
 

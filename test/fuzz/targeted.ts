@@ -13,7 +13,8 @@ import { closeOptions, drawOptions, optionsWant } from './schemas';
 export function targetError(fn: string, t: Target): string | undefined {
   if (fn === 'abort' || fn === 'closeGracefully') {
     if (!(t.value instanceof net.Socket)) return 'ERR_INVALID_ARG_TYPE';
-    return t.kind === 'gone' ? 'EBADF' : undefined;
+    // abort() never throws for a socket; closeGracefully() rejects a destroyed one.
+    return t.kind === 'gone' && fn === 'closeGracefully' ? 'EBADF' : undefined;
   }
   // fdOf hands a valid number back as it is; it cannot know what it names.
   if (fn === 'fdOf' && typeof t.value === 'number' && t.kind !== 'range') return undefined;
