@@ -2,6 +2,7 @@
 import net from 'node:net';
 import { invalidArgType, invalidArgValue, systemError } from '../errors';
 import { native } from '../native/binding';
+import { readRecord, RECORD_BYTES } from './records';
 import { socketsByFd, startTracking } from './registry';
 import { serverOf } from '../node-internals';
 import { fdOf } from '../target';
@@ -36,8 +37,6 @@ export interface ListOptions {
 }
 
 const numbering = numberingFor(process.platform);
-/** Where each field of a native record sits (native/census.h). */
-const RECORD = native.censusRecord;
 
 function parseStates(state: unknown): readonly TcpState[] {
   if (state === undefined) return TCP_STATES;
@@ -49,39 +48,6 @@ function parseStates(state: unknown): readonly TcpState[] {
     }
   }
   return list as TcpState[];
-}
-
-// A census repeats a handful of local addresses thousands of times.
-const ipv4Names = new Map<number, string>();
-
-function address(bytes: Buffer, family: 4 | 6): string {
-  if (family === 4) {
-    const key = bytes.readUInt32BE(0);
-    let name = ipv4Names.get(key);
-    if (name === undefined) {
-      name = `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
-      if (ipv4Names.size < 4096) ipv4Names.set(key, name);
-    }
-    return name;
-  }
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(bytes.readUInt16BE(i));
-  // IPv4-mapped, written the way Node writes it: ::ffff:127.0.0.1
-  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
-    return `::ffff:${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
-  }
-  // RFC 5952: the longest run (2+) of zero groups becomes '::'.
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8;) {
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) [best, bestLen] = [i, j - i];
-    i = j === i ? i + 1 : j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (best < 0) return hex.join(':');
-  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
 }
 
 /** Listening servers by descriptor, known through the sockets they accepted. */
@@ -101,27 +67,26 @@ function fromKernel(states: readonly TcpState[], withInfo: boolean): SocketEntry
   if (typeof result === 'number') throw systemError(result, 'sock_diag', 'INET_DIAG');
   // Doubles need 8-byte alignment; a fresh copy always has it.
   const buf = result.byteOffset % 8 === 0 ? result : Buffer.from(result);
-  const stride = RECORD.bytes + (withInfo ? TCP_INFO_SLOTS * 8 : 0);
+  const stride = RECORD_BYTES + (withInfo ? TCP_INFO_SLOTS * 8 : 0);
   const slots = withInfo ? new Float64Array(buf.buffer, buf.byteOffset, buf.length / 8) : undefined;
   const sockets = socketsByFd();
   const servers = listenersOf(sockets);
   const entries: SocketEntry[] = [];
   for (let off = 0; off + stride <= buf.length; off += stride) {
-    const fd = buf.readInt32LE(off + RECORD.fd);
-    const family = buf[off + RECORD.family] === 6 ? 6 : 4;
-    const socket = sockets.get(fd);
+    const r = readRecord(buf, off);
+    const socket = sockets.get(r.fd);
     entries.push({
-      fd,
-      state: stateOf(buf[off + RECORD.state]),
-      localAddress: address(buf.subarray(off + RECORD.localAddress, off + RECORD.localAddress + 16), family),
-      localPort: buf.readUInt16LE(off + RECORD.localPort),
-      remoteAddress: address(buf.subarray(off + RECORD.remoteAddress, off + RECORD.remoteAddress + 16), family),
-      remotePort: buf.readUInt16LE(off + RECORD.remotePort),
-      receiveQueue: buf.readUInt32LE(off + RECORD.receiveQueue),
-      sendQueue: buf.readUInt32LE(off + RECORD.sendQueue),
-      tcpInfo: slots ? toTcpInfo(slots, (off + RECORD.bytes) / 8) : undefined,
+      fd: r.fd,
+      state: stateOf(r.stateNumber),
+      localAddress: r.localAddress,
+      localPort: r.localPort,
+      remoteAddress: r.remoteAddress,
+      remotePort: r.remotePort,
+      receiveQueue: r.receiveQueue,
+      sendQueue: r.sendQueue,
+      tcpInfo: slots ? toTcpInfo(slots, (off + RECORD_BYTES) / 8) : undefined,
       socket,
-      server: socket ? serverOf(socket) : servers.get(fd),
+      server: socket ? serverOf(socket) : servers.get(r.fd),
     });
   }
   return entries;
