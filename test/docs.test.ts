@@ -54,3 +54,50 @@ describe('the documentation', () => {
     expect(readme).toMatch(/^npm test\b/m);
   });
 });
+
+/** Every file under `dir` (relative to it), sorted. */
+function filesUnder(dir: string): string[] {
+  return fs
+    .readdirSync(path.join(root, dir), { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) =>
+      path
+        .relative(path.join(root, dir), path.join(e.parentPath ?? e.path, e.name))
+        .split(path.sep)
+        .join('/'),
+    )
+    .sort();
+}
+
+describe("CONTRIBUTING.md's map of the code", () => {
+  const text = fs.readFileSync(path.join(root, 'CONTRIBUTING.md'), 'utf8');
+  const map = text.slice(text.indexOf('## Code structure'), text.indexOf('### Where do I find'));
+  /** The map's rows: the paths in its first cell, with a row's folder carried to the names after it. */
+  const named = (area: string): Set<string> => {
+    const section = map.slice(map.indexOf(`### ${area}/`));
+    const rows = section.slice(0, section.indexOf('\n### ') > 0 ? section.indexOf('\n### ') : undefined);
+    const out = new Set<string>();
+    for (const [, cell] of rows.matchAll(/^\| (`[^|]+`) \|/gm)) {
+      let folder = '';
+      for (const [, name] of cell.matchAll(/`([^`]+)`/g)) {
+        if (name.includes('/')) folder = name.endsWith('/') ? name : name.slice(0, name.lastIndexOf('/') + 1);
+        out.add(name.includes('/') ? name : folder + name);
+      }
+    }
+    return out;
+  };
+
+  it('names every file of lib/, and only files that exist', () => {
+    const paths = named('lib');
+    const files = filesUnder('lib').filter((f) => !f.endsWith('.d.ts'));
+    expect(files.filter((f) => !paths.has(f) && !paths.has(f.slice(0, f.indexOf('/') + 1)))).toEqual([]);
+    expect([...paths].filter((p) => !p.endsWith('/') && !files.includes(p))).toEqual([]);
+  });
+
+  it('names every file of native/ or its per-OS folder, and only files that exist', () => {
+    const paths = named('native');
+    const files = filesUnder('native');
+    expect(files.filter((f) => !paths.has(f) && !paths.has(f.slice(0, f.indexOf('/') + 1)))).toEqual([]);
+    expect([...paths].filter((p) => !p.endsWith('/') && !files.includes(p))).toEqual([]);
+  });
+});

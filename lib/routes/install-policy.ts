@@ -63,12 +63,8 @@ const CHANNELS: readonly { channel: string; extract: (m: unknown) => unknown; ki
   { channel: 'udp.socket', extract: (m) => (m as { socket: dgram.Socket }).socket, kind: 'udp' },
 ];
 
-function setter(policy: Policy, options: PolicyOptions, installed: () => boolean): Setter {
-  const afterNode = afterNodePart(policy);
-  const keepAfterNodeWrites = Object.keys(afterNode).length > 0;
-  const udpPart = pick(policy, (row) => row.tcp !== true);
-  const udpSkipped = unsupported(pick(policy, (row) => row.tcp === true)).skipped;
-
+/** The caller's onApply and onError, made safe to call from a channel or a listener. */
+function reporter(options: PolicyOptions) {
   const onError = (err: Error, socket: Socketish): void => {
     try {
       if (options.onError) options.onError(err, socket);
@@ -84,6 +80,16 @@ function setter(policy: Policy, options: PolicyOptions, installed: () => boolean
       onError(err as Error, socket);
     }
   };
+  return { onError, report };
+}
+
+function setter(policy: Policy, options: PolicyOptions, installed: () => boolean): Setter {
+  const afterNode = afterNodePart(policy);
+  const keepAfterNodeWrites = Object.keys(afterNode).length > 0;
+  const udpPart = pick(policy, (row) => row.tcp !== true);
+  const udpSkipped = unsupported(pick(policy, (row) => row.tcp === true)).skipped;
+
+  const { onError, report } = reporter(options);
   /** Applies `part` and reports; a socket without an IP address (a Unix socket) gets none of it. */
   const set = (socket: Socketish, part: Policy, ip: boolean, extra: ApplyResult['skipped'] = []): boolean => {
     if (!installed() || (socket as net.Socket).destroyed) return false;
