@@ -3,7 +3,8 @@
 // is the only place that knows; plan() and setOption() call in here for a
 // row the feature probe marked `keepAliveVals`.
 import { KIND, writeOp } from '../native/abi';
-import { integerOf } from './codec';
+import { integerOf, put } from './codec';
+import type { Plan } from './plan';
 import type { Resolved } from './resolve';
 
 /** The one op both times share; a time not given keeps Windows' default (2 h idle, 1 s between probes). */
@@ -23,4 +24,25 @@ export function putKeepAliveVals(pair: KeepAlivePair, r: Resolved, value: unknow
   if (r.name === 'keepAliveIdleSecs') pair.idleMs = ms;
   else pair.intervalMs = ms;
   writeOp(pair.op, r, KIND.keepAliveVals, pair.idleMs, pair.intervalMs);
+}
+
+/** plan()'s hook: a row that goes through the ioctl joins the plan's one shared op; false for any other row. */
+export function takeKeepAliveVals(p: Plan, r: Resolved, value: unknown, arg: string): boolean {
+  if (!r.keepAliveVals) return false;
+  if (p.keepAlivePair === undefined) {
+    p.keepAlivePair = newPair(p.count++);
+    p.rowOf.push(r);
+  }
+  putKeepAliveVals(p.keepAlivePair, r, value, arg);
+  p.opOf.push(p.keepAlivePair.op);
+  return true;
+}
+
+/** After the plan: the ioctl turns keepalive on, so a keepAlive the policy gives (false, say) goes again after it. */
+export function finishKeepAliveVals(p: Plan, policy: Record<string, unknown>, prefix: string, textAt: number): void {
+  const keepAlive = p.batch.findIndex((r) => r.name === 'keepAlive');
+  if (p.keepAlivePair === undefined || keepAlive < 0) return;
+  put(p.count, p.batch[keepAlive], policy.keepAlive, `${prefix}.keepAlive`, textAt);
+  p.rowOf.push(p.batch[keepAlive]);
+  p.opOf[keepAlive] = p.count++;
 }

@@ -5,7 +5,7 @@ import { unknownKey } from '../validate';
 import type { Resolved } from './resolve';
 import { put } from './codec';
 import { usable } from './features';
-import { newPair, putKeepAliveVals, type KeepAlivePair } from './keepalive-vals';
+import { finishKeepAliveVals, takeKeepAliveVals, type KeepAlivePair } from './keepalive-vals';
 import { OPTION_NAMES, OPTIONS, type OptionName } from './table';
 
 export interface Skipped {
@@ -22,6 +22,8 @@ export interface Plan {
   rowOf: Resolved[];
   count: number;
   skipped: Skipped[];
+  /** Windows before 1709: the op both keepalive times share, once one is planned. */
+  keepAlivePair?: KeepAlivePair;
 }
 
 /**
@@ -50,7 +52,6 @@ export function plan(policy: unknown, prefix: string): Plan {
   const rows = usable();
   const p: Plan = { batch: [], opOf: [], rowOf: [], count: 0, skipped: [] };
   let textAt = 0;
-  let pair: KeepAlivePair | undefined;
   for (const name of inTableOrder(Object.keys(policy))) {
     const value = (policy as Record<string, unknown>)[name];
     const r = rows.get(name);
@@ -61,27 +62,12 @@ export function plan(policy: unknown, prefix: string): Plan {
     }
     if (value === undefined) continue;
     p.batch.push(r);
-    if (r.keepAliveVals) {
-      // One ioctl carries both times, so the pair shares one op.
-      if (pair === undefined) {
-        pair = newPair(p.count++);
-        p.rowOf.push(r);
-      }
-      putKeepAliveVals(pair, r, value, `${prefix}.${name}`);
-      p.opOf.push(pair.op);
-    } else {
-      textAt = put(p.count, r, value, `${prefix}.${name}`, textAt);
-      p.rowOf.push(r);
-      p.opOf.push(p.count++);
-    }
+    // Windows before 1709: the keepalive times share one ioctl (keepalive-vals.ts).
+    if (takeKeepAliveVals(p, r, value, `${prefix}.${name}`)) continue;
+    textAt = put(p.count, r, value, `${prefix}.${name}`, textAt);
+    p.rowOf.push(r);
+    p.opOf.push(p.count++);
   }
-  // The ioctl turns keepalive on: a keepAlive the policy gives (false, say)
-  // goes again after it.
-  const keepAlive = p.batch.findIndex((r) => r.name === 'keepAlive');
-  if (pair !== undefined && keepAlive >= 0) {
-    put(p.count, p.batch[keepAlive], (policy as Record<string, unknown>).keepAlive, `${prefix}.keepAlive`, textAt);
-    p.rowOf.push(p.batch[keepAlive]);
-    p.opOf[keepAlive] = p.count++;
-  }
+  finishKeepAliveVals(p, policy as Record<string, unknown>, prefix, textAt);
   return p;
 }
