@@ -7,10 +7,10 @@
 // and bind with what those take, and refuse what must be set before bind
 // (features.bindHelpers tells which way this platform goes).
 import cluster from 'node:cluster';
-import dgram from 'node:dgram';
-import dns from 'node:dns/promises';
+import * as dgram from 'node:dgram';
+import * as dns from 'node:dns/promises';
 import type { EventEmitter } from 'node:events';
-import net from 'node:net';
+import * as net from 'node:net';
 import { featureUnavailable, invalidArgType, invalidArgValue, outOfRange, systemError } from './errors';
 import { native } from './native';
 import { features } from './options';

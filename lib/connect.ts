@@ -6,10 +6,10 @@
 // every Node from 18). It resolves the host itself and walks the addresses,
 // a freshly configured socket for each attempt: Node's autoSelectFamily
 // would swap in a new socket of its own, without the options.
-import dns from 'node:dns';
-import https from 'node:https';
-import net from 'node:net';
-import tls from 'node:tls';
+import * as dns from 'node:dns';
+import * as https from 'node:https';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { parseAddress, validatePort } from './bind';
 import { invalidArgType, invalidArgValue, outOfRange, systemError, uvErrno } from './errors';
 import { native } from './native';

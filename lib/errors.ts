@@ -1,6 +1,6 @@
 // Errors shaped like Node's own, so callers can branch on `code` the same
 // way they do for `fs` and `net` errors.
-import util from 'node:util';
+import * as util from 'node:util';
 
 export interface SystemError extends Error {
   code: string;

@@ -1,7 +1,7 @@
 // Loads the addon (a prebuilt binary for this platform if one ships, else
 // the local build) and types its surface. The native layer moves integers
 // and bytes only; everything a caller sees is built in TypeScript.
-import path from 'node:path';
+import * as path from 'node:path';
 import nodeGypBuild from 'node-gyp-build';
 
 export interface Native {

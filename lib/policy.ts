@@ -3,10 +3,10 @@
 // connect(2) — libuv makes it inside the connect call — so this route sets
 // what still has effect after connect, and reports the rest as too late;
 // createConnection() is the route for what must come first.
-import dc from 'node:diagnostics_channel';
-import type dgram from 'node:dgram';
+import * as dc from 'node:diagnostics_channel';
+import type * as dgram from 'node:dgram';
 import cluster from 'node:cluster';
-import net from 'node:net';
+import * as net from 'node:net';
 import { keepAfterNode } from './connect';
 import { invalidArgType } from './errors';
 import type { Policy } from './option-table';

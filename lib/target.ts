@@ -1,8 +1,8 @@
 // Target → file descriptor. Reads Node's handles without touching
 // deprecated accessors (dgram.Socket#_handle emits DEP0112), and refuses to
 // hand out a number that no longer belongs to the target.
-import dgram from 'node:dgram';
-import net from 'node:net';
+import * as dgram from 'node:dgram';
+import * as net from 'node:net';
 import { invalidArgType, outOfRange, systemError, uvErrno } from './errors';
 import { native } from './native';
 
