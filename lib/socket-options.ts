@@ -57,6 +57,14 @@ interface Resolved {
   level6: number;
   option6: number;
   kind: number;
+  /**
+   * The row's value type and phase code, copied because every call reads
+   * them: rows differ in shape (each has its own optional keys), so once the
+   * load-time probe has seen them all, r.row.phase is a megamorphic load
+   * (and PHASE[...] a keyed one); every Resolved has the same shape.
+   */
+  value: OptionRow['value'];
+  phase: number;
   scale: number;
   min: number;
   max: number;
@@ -83,6 +91,8 @@ for (const name of OPTION_NAMES) {
     level6,
     option6,
     kind: KIND[os.kind ?? 'int'],
+    value: row.value,
+    phase: PHASE[row.phase],
     scale: os.scale ?? 1,
     min: os.min ?? row.min ?? 0,
     max: name === 'linger' ? MAX_LINGER_SECONDS : (os.max ?? row.max ?? 0),
@@ -99,7 +109,7 @@ function label(r: Resolved): string {
 function writeOp(i: number, r: Resolved, kind: number, value: number, extra: number): void {
   const at = i * OP_INTS;
   ops[at] = kind;
-  ops[at + 1] = PHASE[r.row.phase];
+  ops[at + 1] = r.phase;
   ops[at + 2] = r.level;
   ops[at + 3] = r.option;
   ops[at + 4] = value;
@@ -108,22 +118,37 @@ function writeOp(i: number, r: Resolved, kind: number, value: number, extra: num
   ops[at + 7] = r.option6;
 }
 
-function toLinger(value: unknown, argName: string): Linger {
-  if (value === false) return { enabled: false, seconds: 0 };
-  if (typeof value === 'number') return { enabled: true, seconds: value };
-  if (
+/**
+ * Validates a linger value and writes it as op `i`. No { enabled, seconds }
+ * object is built on the way: this is every setLinger call.
+ */
+function putLinger(i: number, r: Resolved, value: unknown, argName: string): void {
+  let enabled = true;
+  let seconds: number;
+  if (value === false) {
+    enabled = false;
+    seconds = 0;
+  } else if (typeof value === 'number') {
+    seconds = value;
+  } else if (
     typeof value === 'object' &&
     value !== null &&
     typeof (value as Linger).enabled === 'boolean' &&
     typeof (value as Linger).seconds === 'number'
   ) {
-    return value as Linger;
+    enabled = (value as Linger).enabled;
+    seconds = (value as Linger).seconds;
+  } else {
+    throw invalidArgType(
+      argName,
+      'a number of seconds, false, or an object { enabled: boolean, seconds: number }',
+      value,
+    );
   }
-  throw invalidArgType(
-    argName,
-    'a number of seconds, false, or an object { enabled: boolean, seconds: number }',
-    value,
-  );
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > r.max) {
+    throw outOfRange(`${argName}.seconds`, `an integer >= 0 and <= ${r.max}`, seconds);
+  }
+  writeOp(i, r, r.kind, enabled ? 1 : 0, seconds);
 }
 
 /** How errors name the value: `policy.tos`, or setOption's own `value`. */
@@ -136,19 +161,14 @@ function argOf(prefix: string | null, name: string): string {
  * `textAt` in the shared text; returns where the next string goes.
  */
 function put(i: number, r: Resolved, value: unknown, prefix: string | null, own: string, textAt: number): number {
-  switch (r.row.value) {
+  switch (r.value) {
     case 'boolean':
       if (typeof value !== 'boolean') throw invalidArgType(argOf(prefix, own), 'of type boolean', value);
       writeOp(i, r, r.kind, value ? 1 : 0, 0);
       return textAt;
-    case 'linger': {
-      const { enabled, seconds } = toLinger(value, argOf(prefix, own));
-      if (!Number.isInteger(seconds) || seconds < 0 || seconds > r.max) {
-        throw outOfRange(`${argOf(prefix, own)}.seconds`, `an integer >= 0 and <= ${r.max}`, seconds);
-      }
-      writeOp(i, r, r.kind, enabled ? 1 : 0, seconds);
+    case 'linger':
+      putLinger(i, r, value, argOf(prefix, own));
       return textAt;
-    }
     case 'string': {
       if (typeof value !== 'string') throw invalidArgType(argOf(prefix, own), 'of type string', value);
       const bytes = utf8.encode(value);
@@ -489,7 +509,7 @@ export function getOption<K extends OptionName>(target: Target, name: K): Option
 }
 
 function decode(r: Resolved): boolean | number | string | Linger {
-  switch (r.row.value) {
+  switch (r.value) {
     case 'boolean':
       return scratch[0] !== 0;
     case 'linger': {
