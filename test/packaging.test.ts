@@ -58,7 +58,8 @@ describe('prepack', () => {
     fs.rmSync(path.join(pkg, PREBUILDS[2]));
     const r = node([prepack, pkg]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain(`2 of the 6 prebuilt binaries are missing (${PREBUILDS[2]}, ${PREBUILDS[5]})`);
+    const named = [PREBUILDS[2], PREBUILDS[5]].map((file) => path.normalize(file)).join(', ');
+    expect(r.stderr).toContain(`2 of the 6 prebuilt binaries are missing (${named})`);
     fs.writeFileSync(path.join(pkg, PREBUILDS[5]), 'binary');
     fs.writeFileSync(path.join(pkg, PREBUILDS[2]), 'binary');
     expect(node([prepack, pkg])).toEqual({ status: 0, stdout: '', stderr: '' });

@@ -1,4 +1,4 @@
-// The same package seen from an ES module of a node16/nodenext project: the
+// The same package seen from an ES module of a nodenext project: the
 // default import and the named ones both have the package's types.
 import net from 'node:net';
 import sockctl, { getTcpInfo, setLinger, type TcpInfo } from 'sockctl';
