@@ -2,9 +2,9 @@
 // fixed local port, IPV6_V6ONLY): Node's listen()/connect()/bind() create
 // and bind in one step, so these helpers validate what they are given and
 // let this platform's binder (platform.ts) reach the socket before its bind.
-import dgram from 'node:dgram';
-import dns from 'node:dns/promises';
-import net from 'node:net';
+import * as dgram from 'node:dgram';
+import * as dns from 'node:dns/promises';
+import * as net from 'node:net';
 import { invalidArgType, invalidArgValue, serverAlreadyListening } from './errors';
 import { dgramType } from './node-internals';
 import { binder } from './platform';

@@ -1,5 +1,5 @@
 // Closing on purpose: abortive (RST) or graceful-then-abortive.
-import net from 'node:net';
+import * as net from 'node:net';
 import { invalidArgType, outOfRange } from './errors';
 import { setLinger } from './options/legacy';
 import { fdOf } from './target';

@@ -1,6 +1,6 @@
 // Every error sockctl makes, shaped like Node's own (lib/internal/errors.js)
 // so callers can branch on `code` the same way they do for `fs` and `net`.
-import util from 'node:util';
+import * as util from 'node:util';
 import type { OptionName, Phase } from './options/table';
 
 export interface SystemError extends Error {

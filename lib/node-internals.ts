@@ -1,8 +1,8 @@
 // Every read of Node's private state, in one place, each with the Node
 // versions it was verified on (the CI version matrix: 18.20, 20, 22.23,
 // 24.21, 26.10). A Node release that moves one of these breaks here first.
-import type dgram from 'node:dgram';
-import net from 'node:net';
+import type * as dgram from 'node:dgram';
+import * as net from 'node:net';
 
 /** A libuv handle as Node's TCPWrap/UDPWrap/PipeWrap shows it: `fd` is -1 (or a negative error) before an OS socket exists, and on Windows always. */
 export interface Handle {

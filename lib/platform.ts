@@ -5,8 +5,8 @@
 // ERR_INVALID_FD_TYPE), so Node's own calls run with what they take, and
 // what must be set before bind is refused by name.
 import cluster from 'node:cluster';
-import type dgram from 'node:dgram';
-import net from 'node:net';
+import type * as dgram from 'node:dgram';
+import * as net from 'node:net';
 import { track } from './census/registry';
 import { featureUnavailable } from './errors';
 import { features } from './options/features';

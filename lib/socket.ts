@@ -1,7 +1,7 @@
 // The one socket factory: every socket sockctl makes is opened, configured,
 // bound and handed to Node here.
 import type { EventEmitter } from 'node:events';
-import net from 'node:net';
+import * as net from 'node:net';
 import { featureUnavailable, invalidArgValue, systemError } from './errors';
 import { native } from './native/binding';
 import type { ApplyError } from './errors';

@@ -1,8 +1,8 @@
 // Target → file descriptor: where every JavaScript target becomes the OS
 // socket behind it (Node's handles are read in node-internals.ts), refusing
 // to hand out a number that no longer belongs to the target.
-import dgram from 'node:dgram';
-import net from 'node:net';
+import * as dgram from 'node:dgram';
+import * as net from 'node:net';
 import { invalidArgType, systemError, uvErrno } from './errors';
 import { native } from './native/binding';
 import { BoundSocket, dgramHandle, handleOf, type Handle } from './node-internals';

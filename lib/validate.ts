@@ -1,7 +1,7 @@
 // Node-style validators (after Node's lib/internal/validators.js): each
 // throws the error Node would, naming the argument or `options.<key>`
 // property, and returns the value it checked.
-import net from 'node:net';
+import * as net from 'node:net';
 import { badPort, invalidArgType, invalidArgValue, outOfRange } from './errors';
 
 /** An options object: not null, not an array (as Node's validateObject). */

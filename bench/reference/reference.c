@@ -1,10 +1,14 @@
 // The yardstick for `npm run bench`, not shipped: the same syscalls as
 // sockctl behind the thinnest Node-API functions that can do them. Integers
-// in, integers out; TCP info fills a caller's Float64Array. No validation,
-// no error objects: the cost of one Node-API call plus the syscall.
+// in, integers out; TCP info fills a caller's Float64Array (30 slots, or
+// sockctl's 60). No validation, no error objects: the cost of one Node-API
+// call plus the syscall.
 #include <linux/tcp.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <node_api.h>
+#include <stdint.h>
+#include <string.h>
 #include <sys/socket.h>
 
 static int32_t arg_int(napi_env env, napi_value v) {
@@ -89,6 +93,61 @@ static napi_value TcpInfo(napi_env env, napi_callback_info info) {
   return ret_int(env, (int32_t)len);
 }
 
+static double u32_at(const unsigned char* b, size_t offset) {
+  uint32_t v;
+  memcpy(&v, b + offset, sizeof v);
+  return v;
+}
+static double u16_at(const unsigned char* b, size_t offset) {
+  uint16_t v;
+  memcpy(&v, b + offset, sizeof v);
+  return v;
+}
+static double rate(uint64_t bytes_per_sec) { return bytes_per_sec == UINT64_MAX ? INFINITY : (double)bytes_per_sec; }
+
+// tcpInfo60(fd, Float64Array(60)) -> bytes returned: the 60 slots of
+// sockctl's getTcpInfo, in its order (lib/tcp-info.ts TCP_INFO_FIELDS) and
+// units, for a reference of the same shape. Thin: no length checks, since
+// the kernel this runs on has every field.
+static napi_value TcpInfo60(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value a[2];
+  napi_get_cb_info(env, info, &argc, a, NULL, NULL);
+  double* out;
+  size_t n;
+  napi_get_typedarray_info(env, a[1], NULL, &n, (void**)&out, NULL, NULL);
+  union {
+    struct tcp_info t;
+    unsigned char room[512];
+  } u;
+  socklen_t len = sizeof u;
+  getsockopt(arg_int(env, a[0]), IPPROTO_TCP, TCP_INFO, &u, &len);
+  const struct tcp_info t = u.t;
+  const double ssthresh = t.tcpi_snd_ssthresh >= 0x7fffffff ? INFINITY : t.tcpi_snd_ssthresh;
+  // Past tcpi_snd_wnd the uapi offsets, as older headers stop there:
+  // rcv_wnd (6.2) at 232; total_rto, _recoveries, _time (6.7) at 240, 242, 244.
+  const double f[60] = {
+      t.tcpi_state, t.tcpi_ca_state, t.tcpi_options, t.tcpi_snd_wscale, t.tcpi_rcv_wscale,
+      t.tcpi_retransmits, t.tcpi_probes, t.tcpi_backoff,
+      t.tcpi_rtt, t.tcpi_rttvar, t.tcpi_min_rtt, t.tcpi_rto, t.tcpi_ato, t.tcpi_rcv_rtt,
+      t.tcpi_snd_mss, t.tcpi_rcv_mss, t.tcpi_advmss, t.tcpi_pmtu,
+      t.tcpi_snd_cwnd, (double)t.tcpi_snd_cwnd * t.tcpi_snd_mss, ssthresh, ssthresh * t.tcpi_snd_mss,
+      t.tcpi_snd_wnd, u32_at(u.room, 232), t.tcpi_rcv_space, t.tcpi_rcv_ssthresh,
+      t.tcpi_unacked, t.tcpi_sacked, t.tcpi_lost, t.tcpi_retrans, t.tcpi_total_retrans,
+      t.tcpi_reordering, t.tcpi_reord_seen, t.tcpi_dsack_dups, t.tcpi_rcv_ooopack,
+      (double)t.tcpi_bytes_sent, (double)t.tcpi_bytes_received, (double)t.tcpi_bytes_acked,
+      (double)t.tcpi_bytes_retrans, NAN, t.tcpi_notsent_bytes,
+      t.tcpi_segs_out, t.tcpi_segs_in, t.tcpi_data_segs_out, t.tcpi_data_segs_in,
+      t.tcpi_delivered, t.tcpi_delivered_ce,
+      (double)t.tcpi_delivery_rate, rate(t.tcpi_pacing_rate), rate(t.tcpi_max_pacing_rate),
+      t.tcpi_last_data_sent, t.tcpi_last_data_recv, t.tcpi_last_ack_recv,
+      (double)t.tcpi_busy_time, (double)t.tcpi_rwnd_limited, (double)t.tcpi_sndbuf_limited,
+      u16_at(u.room, 240), u16_at(u.room, 242), u32_at(u.room, 244), NAN,
+  };
+  for (size_t i = 0; i < 60 && i < n; i++) out[i] = f[i];
+  return ret_int(env, (int32_t)len);
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor p[] = {
       {"setInt", NULL, SetInt, NULL, NULL, NULL, napi_default, NULL},
@@ -96,6 +155,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"setLinger", NULL, SetLinger, NULL, NULL, NULL, napi_default, NULL},
       {"getLinger", NULL, GetLinger, NULL, NULL, NULL, napi_default, NULL},
       {"tcpInfo", NULL, TcpInfo, NULL, NULL, NULL, napi_default, NULL},
+      {"tcpInfo60", NULL, TcpInfo60, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof p / sizeof p[0], p);
   return exports;

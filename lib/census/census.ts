@@ -1,5 +1,5 @@
 // listSockets: this process's TCP sockets, by state, with their Node objects.
-import net from 'node:net';
+import * as net from 'node:net';
 import { invalidArgType, invalidArgValue, systemError } from '../errors';
 import { native } from '../native/binding';
 import { readRecord, RECORD_BYTES } from './records';

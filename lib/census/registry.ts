@@ -2,8 +2,8 @@
 // net.Socket (and its server) that a program holds. Sockets are learned from
 // diagnostics_channel once the census is first used; the registry holds them
 // weakly and forgets them once destroyed.
-import dc from 'node:diagnostics_channel';
-import type net from 'node:net';
+import * as dc from 'node:diagnostics_channel';
+import type * as net from 'node:net';
 import { fdOf } from '../target';
 
 const live = new Set<WeakRef<net.Socket>>();

@@ -1,7 +1,8 @@
 // Loads the addon (a prebuilt binary for this platform if one ships, else
 // the local build) and types its surface. The native layer moves integers
 // and bytes only; everything a caller sees is built in TypeScript.
-import path from 'node:path';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
 import nodeGypBuild from 'node-gyp-build';
 
 export interface Native {
@@ -96,7 +97,24 @@ export interface CensusRecordLayout {
 const INTERFACE_VERSION = 5;
 
 // dist/native/ and lib/native/ both sit two levels below the package root.
-export const native: Native = nodeGypBuild(path.join(__dirname, '..', '..')) as Native;
+export const native: Native = load(path.join(__dirname, '..', '..'));
+
+/** The addon, or an error that says what to do (node-gyp-build's own is the cause). */
+function load(root: string): Native {
+  try {
+    return nodeGypBuild(root) as Native;
+  } catch (cause) {
+    // node-gyp-build's own test for the libc tag of a Linux prebuild.
+    const libc = process.platform !== 'linux' ? '' : existsSync('/etc/alpine-release') ? '-musl' : '-glibc';
+    const tools =
+      process.platform === 'win32' ? 'Python 3 and Visual Studio C++ build tools' : 'Python 3, make and a C++ compiler';
+    throw new Error(
+      `sockctl: no native binary for ${process.platform}-${process.arch}${libc} could be loaded (the cause ` +
+        `says why). Run \`npm rebuild sockctl\` to build one on this machine; that needs ${tools}.`,
+      { cause },
+    );
+  }
+}
 
 if (native.interfaceVersion !== INTERFACE_VERSION) {
   throw new Error(

@@ -8,28 +8,33 @@ import type { Linger } from './types';
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
 
-function toLinger(value: unknown, arg: string): Linger {
-  if (value === false) return { enabled: false, seconds: 0 };
-  if (typeof value === 'number') return { enabled: true, seconds: value };
-  if (
+/**
+ * Validates a linger value and writes it as op `i`. No { enabled, seconds }
+ * object is built on the way: this is every setLinger call.
+ */
+function putLinger(i: number, r: Resolved, value: unknown, arg: string): void {
+  let enabled = true;
+  let seconds: number;
+  if (value === false) {
+    enabled = false;
+    seconds = 0;
+  } else if (typeof value === 'number') {
+    seconds = value;
+  } else if (
     typeof value === 'object' &&
     value !== null &&
     typeof (value as Linger).enabled === 'boolean' &&
     typeof (value as Linger).seconds === 'number'
   ) {
-    return value as Linger;
+    enabled = (value as Linger).enabled;
+    seconds = (value as Linger).seconds;
+  } else {
+    throw invalidArgType(arg, 'a number of seconds, false, or an object { enabled: boolean, seconds: number }', value);
   }
-  throw invalidArgType(arg, 'a number of seconds, false, or an object { enabled: boolean, seconds: number }', value);
-}
-
-/** The linger a value asks for, validated against this OS's bound. */
-export function lingerOf(r: Resolved, value: unknown, arg: string): Linger {
-  const linger = toLinger(value, arg);
-  const { seconds } = linger;
   if (!Number.isInteger(seconds) || seconds < 0 || seconds > r.max) {
     throw outOfRange(`${arg}.seconds`, `an integer >= 0 and <= ${r.max}`, seconds);
   }
-  return linger;
+  writeOp(i, r, r.kind, enabled ? 1 : 0, seconds);
 }
 
 /** The integer a value asks for, in the OS's own unit. */
@@ -51,16 +56,14 @@ export function integerOf(r: Resolved, value: unknown, arg: string): number {
  * string goes.
  */
 export function put(i: number, r: Resolved, value: unknown, arg: string, textAt: number): number {
-  switch (r.row.value) {
+  switch (r.value) {
     case 'boolean':
       if (typeof value !== 'boolean') throw invalidArgType(arg, 'of type boolean', value);
       writeOp(i, r, r.kind, value ? 1 : 0, 0);
       return textAt;
-    case 'linger': {
-      const { enabled, seconds } = lingerOf(r, value, arg);
-      writeOp(i, r, r.kind, enabled ? 1 : 0, seconds);
+    case 'linger':
+      putLinger(i, r, value, arg);
       return textAt;
-    }
     case 'string': {
       if (typeof value !== 'string') throw invalidArgType(arg, 'of type string', value);
       const bytes = utf8.encode(value);
@@ -79,7 +82,7 @@ export function put(i: number, r: Resolved, value: unknown, arg: string, textAt:
 
 /** The value getOp left in the scratch slots (and text) for row `r`. */
 export function decode(r: Resolved): boolean | number | string | Linger {
-  switch (r.row.value) {
+  switch (r.value) {
     case 'boolean':
       return scratch[0] !== 0;
     case 'linger': {

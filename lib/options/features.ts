@@ -1,6 +1,6 @@
 // Which named options this OS, kernel and build support. The kernel is asked
 // on first use, not at import: loading sockctl opens no socket.
-import util from 'node:util';
+import * as util from 'node:util';
 import { errnosOf } from '../errors';
 import { KIND, writeOp } from '../native/abi';
 import { native } from '../native/binding';

@@ -12,6 +12,12 @@ export interface Resolved extends OpSpelling {
   name: OptionName;
   row: OptionRow;
   os: OsOption;
+  /**
+   * The row's value type, copied because every call reads it: rows differ in
+   * shape (each has its own optional keys), so r.row.value is a megamorphic
+   * load once the probe has seen them all; every Resolved has one shape.
+   */
+  value: OptionRow['value'];
   kind: number;
   /** The OS counts in units of `scale` of the option's unit. */
   scale: number;
@@ -36,6 +42,7 @@ for (const name of OPTION_NAMES) {
     name,
     row,
     os,
+    value: row.value,
     phaseBits: phaseBits(PHASES[row.phase].inTimeAt, row.tcp === true),
     level,
     option,
@@ -57,7 +64,7 @@ export type OptionLimits =
   | { kind: 'string'; maxBytes: number };
 
 export function limitsOf(r: Resolved): OptionLimits {
-  switch (r.row.value) {
+  switch (r.value) {
     case 'boolean':
       return Object.freeze({ kind: 'boolean' });
     case 'linger':

@@ -1,9 +1,9 @@
 // What createConnection is given — by http.Agent, http.request, undici or a
 // direct call — read and validated once into a plain record.
-import dns from 'node:dns';
-import https from 'node:https';
-import net from 'node:net';
-import type tls from 'node:tls';
+import * as dns from 'node:dns';
+import * as https from 'node:https';
+import * as net from 'node:net';
+import type * as tls from 'node:tls';
 import { invalidArgType, invalidArgValue, outOfRange } from '../errors';
 import type { ApplyResult } from '../options/api';
 import { defaultAgentOf } from '../node-internals';

@@ -5,8 +5,8 @@
 // connect (`new net.Socket({ fd })`, on every Node from 18). Each call picks
 // one strategy: a Unix path, Node's BoundSocket, the policy at connect
 // (Windows, where Node adopts no SOCKET), or sockctl's own socket.
-import net from 'node:net';
-import tls from 'node:tls';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { invalidArgType } from '../errors';
 import { apply, type ApplyResult } from '../options/api';
 import type { Policy } from '../options/types';

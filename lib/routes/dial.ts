@@ -1,8 +1,8 @@
 // Dialing with sockctl's own sockets: one configured attempt per resolved
 // address, walked in order with the caller's timeout. Node's
 // autoSelectFamily would swap in a socket of its own, without the options.
-import type dns from 'node:dns';
-import type net from 'node:net';
+import type * as dns from 'node:dns';
+import type * as net from 'node:net';
 import { track } from '../census/registry';
 import { hostNotFound, invalidArgValue, systemError, uvErrno } from '../errors';
 import { apply, type ApplyResult } from '../options/api';

@@ -1,6 +1,6 @@
 // Handing a configured socket to its caller: TLS on top, and the policy's
 // options Node writes itself (noDelay, keepalive) put back after its writes.
-import type net from 'node:net';
+import type * as net from 'node:net';
 import { apply } from '../options/api';
 import type { Policy } from '../options/types';
 

@@ -4,9 +4,9 @@
 // what still has effect after connect, and reports the rest as too late;
 // createConnection() is the route for what must come first.
 import cluster from 'node:cluster';
-import dc from 'node:diagnostics_channel';
-import type dgram from 'node:dgram';
-import net from 'node:net';
+import * as dc from 'node:diagnostics_channel';
+import type * as dgram from 'node:dgram';
+import * as net from 'node:net';
 import { apply, type ApplyResult } from '../options/api';
 import type { Policy } from '../options/types';
 import { handleOf } from '../node-internals';

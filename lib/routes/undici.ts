@@ -1,7 +1,7 @@
 // undiciConnector: a `connect` function for undici's Agent, Client and Pool,
 // on top of createConnection, so fetch() gets configured sockets too.
-import net from 'node:net';
-import type tls from 'node:tls';
+import * as net from 'node:net';
+import type * as tls from 'node:tls';
 import type { Policy } from '../options/types';
 import { invalidArgType } from '../errors';
 import { validateObject } from '../validate';
