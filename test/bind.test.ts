@@ -31,7 +31,7 @@ import {
   waitFor,
   windows,
 } from './helpers';
-import { under } from './platform';
+import { under } from './helpers/platform';
 
 function closeLater(fd: number): number {
   onCleanup(() => native.close(fd));

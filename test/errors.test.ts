@@ -6,7 +6,7 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import * as sockctl from '../lib';
 import { closedFd, errnoOf, expectCode, listening, newHandles, onCleanup, pair, windows } from './helpers';
-import { under } from './platform';
+import { under } from './helpers/platform';
 
 const {
   getLinger,

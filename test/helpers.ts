@@ -9,7 +9,7 @@ import util from 'node:util';
 import { afterEach } from 'vitest';
 import { constants, openBoundSocket } from '../lib';
 import { native } from '../lib/native/binding';
-import { under } from './platform';
+import { under } from './helpers/platform';
 
 /** Windows: targets are SOCKETs, witnesses are netstat and Winsock's answers, not /proc. */
 export const windows = process.platform === 'win32';

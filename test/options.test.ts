@@ -55,7 +55,7 @@ import {
   waitFor,
 } from './helpers';
 import type { Host } from './helpers';
-import { emulator, under } from './platform';
+import { emulator, under } from './helpers/platform';
 
 const linux = process.platform === 'linux';
 const hosts: Host[] = ['127.0.0.1', '::1'];

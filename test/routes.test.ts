@@ -26,7 +26,7 @@ import {
   type Policy,
 } from '../lib';
 import { onCleanup, parseSs, portOf, ssOf, tlsOptions, track, tupleOf, waitFor, windows } from './helpers';
-import { emulator, under } from './platform';
+import { emulator, under } from './helpers/platform';
 
 const linux = process.platform === 'linux';
 // Node's own default is 2 h; the agent's keepalive is 1 s: 77 s is neither.

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { constants, fdOf, getsockopt, getTcpInfo, setLinger } from '../lib';
 import { native } from '../lib/native/binding';
 import { errnoOf, expectCode, listening, onCleanup, pair, portOf, tlsOptions, tlsPair, windows } from './helpers';
-import { QEMU_TCP_INFO, under } from './platform';
+import { QEMU_TCP_INFO, under } from './helpers/platform';
 
 const noTcpInfo = under('qemu', QEMU_TCP_INFO);
 const wineStateOnly = windows && under('wine', 'Wine 8 has no SIO_TCP_INFO, only the state');

@@ -19,5 +19,5 @@ export function under(emu: Emulator, reason: string): boolean {
   return true;
 }
 
-/** Why tests that read TCP_INFO are skipped under qemu; a qemu-only test in tcp-info.test.ts checks it. */
+/** Why tests that read TCP_INFO are skipped under qemu; a qemu-only test in test/tcp/info.test.ts checks it. */
 export const QEMU_TCP_INFO = 'qemu-user copies only 4 bytes of TCP_INFO';

@@ -2,11 +2,21 @@ import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { abort, fdOf, listSockets, trackSockets, watchCloseWait, type StuckEvent } from '../lib';
-import { fromTracked } from '../lib/census/census';
-import { native } from '../lib/native/binding';
-import { expectCode, noStateWitness, onCleanup, portOf, ssStates, track, tupleOf, waitFor, type Host } from './helpers';
-import { emulator, under } from './platform';
+import { abort, fdOf, listSockets, trackSockets, watchCloseWait, type StuckEvent } from '../../lib';
+import { fromTracked } from '../../lib/census/census';
+import { native } from '../../lib/native/binding';
+import {
+  expectCode,
+  noStateWitness,
+  onCleanup,
+  portOf,
+  ssStates,
+  track,
+  tupleOf,
+  waitFor,
+  type Host,
+} from '../helpers';
+import { emulator, under } from '../helpers/platform';
 
 trackSockets(); // before any socket exists, so every one can be mapped back
 
@@ -193,7 +203,7 @@ describe.skipIf(noCensus)('watchCloseWait', () => {
 
   it('stops, and never keeps the process alive', async () => {
     const script = `
-      const { watchCloseWait } = require(${JSON.stringify(require.resolve('..'))});
+      const { watchCloseWait } = require(${JSON.stringify(require.resolve('../..'))});
       const w = watchCloseWait({ interval: 10 });
       w.on('stuck', () => {});
       setTimeout(() => { w.stop(); console.log('stopped'); }, 50);`;
@@ -203,7 +213,7 @@ describe.skipIf(noCensus)('watchCloseWait', () => {
     const [code] = await once(child, 'exit');
     expect(code).toBe(0);
     expect(out.trim()).toBe('stopped');
-    const unrefScript = `require(${JSON.stringify(require.resolve('..'))}).watchCloseWait({ interval: 10 })`;
+    const unrefScript = `require(${JSON.stringify(require.resolve('../..'))}).watchCloseWait({ interval: 10 })`;
     const started = Date.now();
     const [code2] = await once(spawn(process.execPath, ['-e', unrefScript], { stdio: 'inherit' }), 'exit');
     expect(code2).toBe(0);

@@ -21,7 +21,7 @@ import {
   setOption,
   type OptionName,
   type TooLateError,
-} from '../lib';
+} from '../../lib';
 import {
   expectCode,
   listening,
@@ -35,8 +35,8 @@ import {
   tupleOf,
   waitFor,
   type Host,
-} from './helpers';
-import { emulator } from './platform';
+} from '../helpers';
+import { emulator } from '../helpers/platform';
 
 const linux = process.platform === 'linux';
 const TOO_LATE = 'ERR_SOCKET_OPTION_TOO_LATE';
@@ -216,7 +216,7 @@ describe.runIf(linux)('past its phase the kernel refuses or ignores it, and setO
 
 describe('the phase table of docs/api.md', () => {
   it('names every option with the phase the option table gives it', () => {
-    const doc = fs.readFileSync(path.join(__dirname, '..', 'docs', 'api.md'), 'utf8');
+    const doc = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'api.md'), 'utf8');
     const section = doc.slice(doc.indexOf('<!-- phases:start -->'), doc.indexOf('<!-- phases:end -->'));
     const rows = [...section.matchAll(/^\| `(\w+)` \| `(\w+)` \|/gm)].map(([, name, phase]) => [name, phase]);
     const audited = optionNames.filter((name: OptionName) => optionTable[name].phase !== 'any');

@@ -2,8 +2,8 @@ import { once } from 'node:events';
 import dgram from 'node:dgram';
 import type net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { constants, getsockopt, getTcpInfo, openBoundSocket, type TcpInfo } from '../lib';
-import { native } from '../lib/native/binding';
+import { constants, getsockopt, getTcpInfo, openBoundSocket, type TcpInfo } from '../../lib';
+import { native } from '../../lib/native/binding';
 import {
   errnoOf,
   expectCode,
@@ -16,8 +16,8 @@ import {
   waitFor,
   windows,
   type Host,
-} from './helpers';
-import { emulator, QEMU_TCP_INFO, under } from './platform';
+} from '../helpers';
+import { emulator, QEMU_TCP_INFO, under } from '../helpers/platform';
 
 const noTcpInfo = under('qemu', QEMU_TCP_INFO);
 // Wine 8 fails SIO_TCP_INFO: only the state is known there, from the TCP table.

@@ -1,7 +1,7 @@
 // The option table's win32 rows, proven on real Winsock sockets: features at
 // load, read-back, the socket's stage (too-late reporting), and the
 // SIO_KEEPALIVE_VALS fallback. Windows-only: natively, or under Wine with
-// `npm run test:wine -- test/options-windows.test.ts`.
+// `npm run test:wine -- test/options/windows.test.ts`.
 //
 // Wine 8 lacks a few options Windows 10 has. Each gap is a named exception:
 // the test asserts what Wine really answers, under Wine only (wineLacks
@@ -26,10 +26,10 @@ import {
   type ApplyError,
   type Target,
   type TooLateError,
-} from '../lib';
-import { native } from '../lib/native/binding';
-import { errnoOf, expectCode, listening, onCleanup, pair, waitFor, type Host } from './helpers';
-import { emulator } from './platform';
+} from '../../lib';
+import { native } from '../../lib/native/binding';
+import { errnoOf, expectCode, listening, onCleanup, pair, waitFor, type Host } from '../helpers';
+import { emulator } from '../helpers/platform';
 
 const hosts: Host[] = ['127.0.0.1', '::1'];
 const wine = emulator === 'wine';
