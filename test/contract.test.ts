@@ -22,7 +22,8 @@ import {
   undiciConnector,
   watchCloseWait,
 } from '../lib';
-import { expectCode, pair } from './helpers';
+import { expectCode } from './helpers/errors';
+import { pair } from './helpers/sockets';
 import dgram from 'node:dgram';
 
 function nodeError(fn: () => unknown): Error & { code?: string } {

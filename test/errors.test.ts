@@ -5,8 +5,10 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import * as sockctl from '../lib';
-import { closedFd, errnoOf, expectCode, listening, newHandles, onCleanup, pair, windows } from './helpers';
-import { under } from './helpers/platform';
+import { onCleanup } from './helpers/cleanup';
+import { errnoOf, expectCode } from './helpers/errors';
+import { under, windows } from './helpers/platform';
+import { closedFd, listening, newHandles, pair } from './helpers/sockets';
 
 const {
   getLinger,

@@ -2,19 +2,10 @@ import { once } from 'node:events';
 import type net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { abort, getLinger, MAX_LINGER_SECONDS, openBoundSocket, setLinger } from '../lib';
-import {
-  drain,
-  noStateWitness,
-  onCleanup,
-  pair,
-  ssStates,
-  tlsPair,
-  tupleOf,
-  waitFor,
-  windows,
-  type Host,
-} from './helpers';
-import { native } from '../lib/native/binding';
+import { onCleanup } from './helpers/cleanup';
+import { windows } from './helpers/platform';
+import { closeFd, drain, type Host, pair, tlsPair, tupleOf, waitFor } from './helpers/sockets';
+import { noStateWitness, ssStates } from './witness/ss';
 
 describe.each<Host>(['127.0.0.1', '::1'])('SO_LINGER on %s', (host) => {
   it('starts disabled and reads back what was set', async () => {
@@ -48,7 +39,7 @@ describe.each<Host>(['127.0.0.1', '::1'])('SO_LINGER on %s', (host) => {
   it('works on UDP sockets and bare descriptors', () => {
     // Winsock has no linger for datagram sockets: a bare TCP one there.
     const fd = openBoundSocket({ type: windows ? 'tcp' : 'udp', address: host });
-    onCleanup(() => native.close(fd));
+    onCleanup(() => closeFd(fd));
     setLinger(fd, 4);
     expect(getLinger(fd)).toEqual({ enabled: true, seconds: 4 });
   });

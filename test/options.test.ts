@@ -12,11 +12,9 @@
 // and read-back from an initial value that differs for the rest. The
 // socket's stage (unbound, bound, listening, connected) decides too-late.
 // Elsewhere (macOS, Windows, Wine): what `features` and the table promise.
-import { execFile, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -38,30 +36,22 @@ import {
   type Policy,
   type TooLateError,
 } from '../lib';
-import { native } from '../lib/native/binding';
-import type { OsOption } from '../lib/options/table';
-import {
-  closedFd,
-  errnoOf,
-  expectCode,
-  listening,
-  onCleanup,
-  pair,
-  parseSs,
-  portOf,
-  ssOf,
-  track,
-  tupleOf,
-  waitFor,
-} from './helpers';
-import type { Host } from './helpers';
-import { emulator, under } from './helpers/platform';
+import { onCleanup, track } from './helpers/cleanup';
+import { errnoOf, expectCode } from './helpers/errors';
+import { BINDING_PATH, openUnboundTcp } from './helpers/native';
+import { emulator, hasNetPrivilege, under } from './helpers/platform';
+import { closedFd, closeFd, type Host, listening, pair, portOf, tupleOf, waitFor } from './helpers/sockets';
+import { bindOnDup } from './witness/dup';
+import { parseSs, ssOf } from './witness/ss';
+import { straceNode, straceWorks, type Syscall } from './witness/strace';
 
 const linux = process.platform === 'linux';
 const hosts: Host[] = ['127.0.0.1', '::1'];
 const UNAVAILABLE = 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM';
 const TOO_LATE = 'ERR_SOCKET_OPTION_TOO_LATE';
 const platform = process.platform as 'linux' | 'darwin' | 'win32';
+/** One OS's row of an option: its level, name and bounds there. */
+type OsOption = NonNullable<OptionRow['linux']>;
 
 function rowOf(name: OptionName): OptionRow {
   return optionTable[name] as OptionRow;
@@ -85,14 +75,6 @@ function sysctl(name: string): string {
   return fs.readFileSync(`/proc/sys/${name}`, 'utf8').trim();
 }
 
-/**
- * Linux: whether this process holds CAP_NET_ADMIN or CAP_NET_RAW (bits 12
- * and 13), which SO_MARK, IP_TRANSPARENT and a priority above 6 need.
- */
-function hasNetPrivilege(): boolean {
-  const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
-  return m !== null && ((BigInt(`0x${m[1]}`) >> 12n) & 3n) !== 0n;
-}
 const netPrivileged = linux && hasNetPrivilege();
 const qemu = emulator === 'qemu';
 
@@ -128,21 +110,20 @@ function allowed(policy: Policy): Policy {
 
 /** A fresh TCP socket, neither bound nor connected. `own`: closed after the test (not when Node adopts it). */
 function unboundTcp(host: Host, own = true): number {
-  const [fd, syscall] = native.openBound(0, host === '::1' ? 1 : 0, 0, 0, 0, 0, -1, null);
-  if (fd < 0) throw new Error(`${syscall} failed: ${fd}`);
-  if (own) onCleanup(() => native.close(fd));
+  const fd = openUnboundTcp(host === '::1');
+  if (own) onCleanup(() => closeFd(fd));
   return fd;
 }
 
 function boundTcp(host: Host): number {
   const fd = openBoundSocket({ type: 'tcp', address: host });
-  onCleanup(() => native.close(fd));
+  onCleanup(() => closeFd(fd));
   return fd;
 }
 
 function udp(host: Host): number {
   const fd = openBoundSocket({ type: 'udp', address: host });
-  onCleanup(() => native.close(fd));
+  onCleanup(() => closeFd(fd));
   return fd;
 }
 
@@ -155,7 +136,7 @@ async function connectFrom(fd: number, host: Host, port: number, localAddress?: 
   try {
     socket = new net.Socket({ fd, readable: true, writable: true, manualStart: true } as net.SocketConstructorOpts);
   } catch (err) {
-    native.close(fd);
+    closeFd(fd);
     throw err;
   }
   track(socket);
@@ -538,7 +519,7 @@ describe.runIf(linux).each(hosts)('what ss shows on %s', (host) => {
     try {
       result = apply(fd, policy);
     } catch (err) {
-      native.close(fd);
+      closeFd(fd);
       throw err;
     }
     expect(result).toEqual({ applied: optionNames.filter((n) => n in policy), skipped: [] });
@@ -653,8 +634,8 @@ describe.runIf(linux)('what the kernel answers with ipv6Only', () => {
     for (const only of [false, true]) {
       const fd = unboundTcp('::1');
       setOption(fd, 'ipv6Only', only);
-      const rc = native.bind(fd, 1, 0, 0, '::ffff:127.0.0.1');
-      expect(rc, `ipv6Only ${only}`).toBe(only ? errnoOf('EINVAL') : 0);
+      const answer = bindOnDup(fd, '::ffff:127.0.0.1');
+      expect(answer, `ipv6Only ${only}`).toBe(only ? 'EINVAL' : 'ok');
     }
   });
 });
@@ -664,10 +645,9 @@ describe.runIf(linux)('what the kernel answers with ipv6Only', () => {
 /** The child: makes a socket, sets a policy, lets Node bind and connect it, and sets more. */
 const CHILD = `
 const net = require('node:net');
-const path = require('node:path');
-const [root, host, port, before, after] = process.argv.slice(2);
+const [root, binding, host, port, before, after] = process.argv.slice(2);
 const sockctl = require(root);
-const { native } = require(path.join(root, 'dist', 'native', 'binding'));
+const { native } = require(binding);
 const [fd] = native.openBound(0, host.includes(':') ? 1 : 0, 0, 0, 0, 0, -1, null);
 if (fd < 0) throw new Error('socket failed: ' + fd);
 const report = { fd, invalid: [] };
@@ -694,14 +674,6 @@ socket.connect({ host, port: Number(port), localAddress: host }, () => {
 });
 `;
 
-interface Syscall {
-  call: 'setsockopt' | 'bind' | 'connect';
-  fd: number;
-  args: string;
-  rc: number;
-  line: string;
-}
-
 interface ChildReport {
   fd: number;
   before: ReturnType<typeof apply>;
@@ -711,29 +683,11 @@ interface ChildReport {
 
 /** Runs the child under strace; returns its report and its socket calls, in order. */
 async function straced(host: Host, port: number, before: Policy, after: Policy): Promise<[ChildReport, Syscall[]]> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sockctl-strace-'));
-  onCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const script = path.join(dir, 'child.js');
-  const trace = path.join(dir, 'trace');
-  fs.writeFileSync(script, CHILD);
   const root = path.join(__dirname, '..');
-  const args = ['-f', '-qq', '-o', trace, '-e', 'trace=setsockopt,bind,connect', process.execPath, script, root, host];
-  args.push(String(port), JSON.stringify(before), JSON.stringify(after));
-  const stdout = await new Promise<string>((resolve, reject) => {
-    execFile('strace', args, { timeout: 30_000, encoding: 'utf8' }, (err, out, stderr) => {
-      if (err) reject(new Error(`strace ${err.message}\n${stderr}`));
-      else resolve(out);
-    });
-  });
+  const args = [root, BINDING_PATH, host, String(port), JSON.stringify(before), JSON.stringify(after)];
+  const { stdout, calls } = await straceNode(CHILD, args, ['setsockopt', 'bind', 'connect']);
   const report = JSON.parse(stdout) as ChildReport;
-  const calls: Syscall[] = [];
-  for (const line of fs.readFileSync(trace, 'utf8').split('\n')) {
-    const m = /^(?:\[pid\s+)?\d+\]?\s+(setsockopt|bind|connect)\((\d+), (.*)\) = (-?\d+)/.exec(line);
-    if (m && Number(m[2]) === report.fd) {
-      calls.push({ call: m[1] as Syscall['call'], fd: Number(m[2]), args: m[3], rc: Number(m[4]), line });
-    }
-  }
-  return [report, calls];
+  return [report, calls.filter((c) => c.fd === report.fd)];
 }
 
 const STRACE_LEVELS: Record<string, string> = {
@@ -766,12 +720,6 @@ function straceArgs(name: OptionName, value: unknown, v6: boolean): RegExp {
   return new RegExp(
     `^${either(STRACE_LEVELS[level], constants[level]!)}, ${either(option, constants[option]!)}, ${shown}(?:, \\d+)?$`,
   );
-}
-
-/** Whether strace can trace a child here: installed, and allowed to ptrace. */
-function straceWorks(): boolean {
-  const r = spawnSync('strace', ['-qq', '-e', 'trace=none', process.execPath, '-e', '0'], { timeout: 30_000 });
-  return r.status === 0;
 }
 
 describe.runIf(linux).each(hosts)('the system calls strace sees on %s', (host) => {
@@ -963,7 +911,7 @@ describe.runIf(linux).each(hosts)('phases on %s', (host) => {
     const fd = unboundTcp(host);
     // IP_BIND_ADDRESS_NO_PORT: bind takes the address and leaves the port to connect.
     if (!unavailable('bindAddressNoPort')) setOption(fd, 'bindAddressNoPort', true);
-    expect(native.bind(fd, v6 ? 1 : 0, 0, 0, host)).toBe(0);
+    expect(bindOnDup(fd, host)).toBe('ok');
     // The phase is checked first, so ipv6Only is too late on an IPv4 socket as
     // well. A bind to ::1 made the IPv6 one v6-only, and so it stays.
     const err = expectCode(() => setOption(fd, 'ipv6Only', false), TOO_LATE) as TooLateError;

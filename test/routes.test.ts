@@ -2,7 +2,7 @@
 // http.request), undiciConnector (fetch) and installPolicy (diagnostics
 // channels). The witness is `ss` on Linux (keepalive timer, skmem), strace
 // for the order of system calls, and the kernel's read-back elsewhere.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import type dns from 'node:dns';
 import { once } from 'node:events';
@@ -25,8 +25,11 @@ import {
   type ApplyResult,
   type Policy,
 } from '../lib';
-import { onCleanup, parseSs, portOf, ssOf, tlsOptions, track, tupleOf, waitFor, windows } from './helpers';
-import { emulator, under } from './helpers/platform';
+import { onCleanup, track } from './helpers/cleanup';
+import { emulator, under, windows } from './helpers/platform';
+import { portOf, tlsOptions, tupleOf, waitFor } from './helpers/sockets';
+import { parseSs, ssOf } from './witness/ss';
+import { straceNode } from './witness/strace';
 
 const linux = process.platform === 'linux';
 // Node's own default is 2 h; the agent's keepalive is 1 s: 77 s is neither.
@@ -400,7 +403,7 @@ describe('createConnection', () => {
     }
   });
 
-  it.runIf(linux)('strace: every option is set before bind and connect (Linux)', () => {
+  it.runIf(linux)('strace: every option is set before bind and connect (Linux)', async () => {
     if (under('qemu', 'strace would trace the emulator, not the program')) return;
     const script = `
       const net = require('node:net');
@@ -410,15 +413,12 @@ describe('createConnection', () => {
           { host: '127.0.0.1', port: server.address().port, localAddress: '127.0.0.1' });
         socket.on('connect', () => { socket.destroy(); server.close(); });
       });`;
-    const out = spawnSync('strace', ['-f', '-e', 'trace=setsockopt,bind,connect', process.execPath, '-e', script], {
-      encoding: 'utf8',
-      timeout: 20000,
-    });
-    expect(out.status, out.stderr).toBe(0);
+    const traced = (await straceNode(script, [], ['setsockopt', 'bind', 'connect'])).calls;
+    const trace = traced.map((c) => c.line).join('\n');
     // The client socket is the one that got IP_BIND_ADDRESS_NO_PORT; follow its descriptor.
-    const fd = /setsockopt\((\d+), SOL_IP, IP_BIND_ADDRESS_NO_PORT/.exec(out.stderr)?.[1];
-    expect(fd, out.stderr).toBeDefined();
-    const calls = out.stderr.split('\n').filter((l) => new RegExp(`(setsockopt|bind|connect)\\(${fd},`).test(l));
+    const fd = traced.find((c) => c.call === 'setsockopt' && /^SOL_IP, IP_BIND_ADDRESS_NO_PORT/.test(c.args))?.fd;
+    expect(fd, trace).toBeDefined();
+    const calls = traced.filter((c) => c.fd === fd).map((c) => c.line);
     const at = (re: RegExp): number => calls.findIndex((l) => re.test(l));
     const bind = at(/bind\(\d+, \{sa_family=AF_INET, sin_port=htons\(0\), sin_addr=inet_addr\("127\.0\.0\.1"\)/);
     const connect = at(
