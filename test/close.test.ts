@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { closeGracefully } from '../lib';
-import { type Host, pair, tupleOf, waitFor } from './helpers/sockets';
+import { pair, tupleOf, waitFor, type Host } from './helpers/sockets';
 import { noStateWitness, ssStates } from './witness/ss';
 
 describe.each<Host>(['127.0.0.1', '::1'])('closeGracefully on %s', (host) => {

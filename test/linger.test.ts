@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { abort, getLinger, MAX_LINGER_SECONDS, openBoundSocket, setLinger } from '../lib';
 import { onCleanup } from './helpers/cleanup';
 import { windows } from './helpers/platform';
-import { closeFd, drain, type Host, pair, tlsPair, tupleOf, waitFor } from './helpers/sockets';
+import { closeFd, drain, pair, tlsPair, tupleOf, waitFor, type Host } from './helpers/sockets';
 import { noStateWitness, ssStates } from './witness/ss';
 
 describe.each<Host>(['127.0.0.1', '::1'])('SO_LINGER on %s', (host) => {

@@ -18,7 +18,7 @@ import {
 import { onCleanup, track } from './helpers/cleanup';
 import { errnoOf, expectCode } from './helpers/errors';
 import { windows } from './helpers/platform';
-import { closeFd, type Host, listening, openFdCount, portOf, tupleOf, waitFor } from './helpers/sockets';
+import { closeFd, listening, openFdCount, portOf, tupleOf, waitFor, type Host } from './helpers/sockets';
 import { ssStates } from './witness/ss';
 
 const hosts: Host[] = ['127.0.0.1', '::1'];

@@ -7,7 +7,7 @@ import { fromTracked } from '../../lib/census/census';
 import { onCleanup, track } from '../helpers/cleanup';
 import { expectCode } from '../helpers/errors';
 import { emulator, under } from '../helpers/platform';
-import { type Host, portOf, tupleOf, waitFor } from '../helpers/sockets';
+import { portOf, tupleOf, waitFor, type Host } from '../helpers/sockets';
 import { noStateWitness, ssPeers, ssStates } from '../witness/ss';
 
 trackSockets(); // before any socket exists, so every one can be mapped back

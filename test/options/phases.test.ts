@@ -25,7 +25,7 @@ import {
 import { onCleanup, track } from '../helpers/cleanup';
 import { expectCode } from '../helpers/errors';
 import { emulator, hasNetPrivilege } from '../helpers/platform';
-import { type Host, listening, pair, portOf, tupleOf, waitFor } from '../helpers/sockets';
+import { listening, pair, portOf, tupleOf, waitFor, type Host } from '../helpers/sockets';
 import { sockoptOnDup } from '../witness/dup';
 import { parseSs, ssOf } from '../witness/ss';
 

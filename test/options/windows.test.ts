@@ -34,7 +34,7 @@ import { onCleanup } from '../helpers/cleanup';
 import { errnoOf, expectCode } from '../helpers/errors';
 import { applyRawOp, openUnboundTcp } from '../helpers/native';
 import { emulator } from '../helpers/platform';
-import { closeFd, type Host, listening, pair, waitFor } from '../helpers/sockets';
+import { closeFd, listening, pair, waitFor, type Host } from '../helpers/sockets';
 
 const hosts: Host[] = ['127.0.0.1', '::1'];
 const wine = emulator === 'wine';

@@ -6,7 +6,7 @@ import { constants, getsockopt, getTcpInfo, openBoundSocket, type TcpInfo } from
 import { onCleanup } from '../helpers/cleanup';
 import { errnoOf, expectCode } from '../helpers/errors';
 import { emulator, QEMU_TCP_INFO, under, windows } from '../helpers/platform';
-import { closeFd, type Host, listening, pair, tupleOf, waitFor } from '../helpers/sockets';
+import { closeFd, listening, pair, tupleOf, waitFor, type Host } from '../helpers/sockets';
 import { noStateWitness, ssStates } from '../witness/ss';
 
 const noTcpInfo = under('qemu', QEMU_TCP_INFO);
