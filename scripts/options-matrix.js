@@ -8,7 +8,7 @@
 //
 // `file` defaults to docs/api.md. With --check nothing is written: it exits 1
 // when the file's matrix differs from the table, so CI catches a table change
-// without its docs change (test/options-matrix.test.ts runs it).
+// without its docs change (test/options/matrix.test.ts runs it).
 const fs = require('node:fs');
 const path = require('node:path');
 

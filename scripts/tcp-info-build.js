@@ -6,7 +6,7 @@
 //   node scripts/tcp-info-build.js [--check]
 //
 // With --check nothing is written: it exits 1 when the committed file differs
-// (test/tcp-info-build.test.ts runs it, so CI catches a stale builder).
+// (test/tcp/info-build.test.ts runs it, so CI catches a stale builder).
 const fs = require('node:fs');
 const path = require('node:path');
 

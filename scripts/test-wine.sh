@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on Windows x64, emulated by Wine, against the
 # shipped win32-x64 prebuild:   scripts/test-wine.sh [vitest args]
-# One file:                      scripts/test-wine.sh test/options-windows.test.ts
+# One file:                      scripts/test-wine.sh test/options/windows.test.ts
 # A script with node.exe:        scripts/test-wine.sh --node script.js [args]
 #   (require('./dist') from the repository root loads the same prebuild)
 set -euo pipefail

@@ -5,19 +5,9 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import { abort } from '../lib';
-import {
-  listening,
-  noStateWitness,
-  openFdCount,
-  pair,
-  portOf,
-  ssStates,
-  tupleOf,
-  waitFor,
-  windows,
-  type Host,
-} from './helpers';
-import { emulator } from './platform';
+import { emulator, windows } from './helpers/platform';
+import { listening, openFdCount, pair, portOf, tupleOf, waitFor, type Host } from './helpers/sockets';
+import { noStateWitness, ssStates } from './witness/ss';
 
 const hosts: Host[] = ['127.0.0.1', '::1'];
 

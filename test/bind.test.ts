@@ -18,23 +18,13 @@ import {
   listen,
   openBoundSocket,
 } from '../lib';
-import { native } from '../lib/native/binding';
-import {
-  errnoOf,
-  expectCode,
-  listening,
-  onCleanup,
-  openFdCount,
-  portOf,
-  readInt,
-  track,
-  waitFor,
-  windows,
-} from './helpers';
-import { under } from './platform';
+import { onCleanup, track } from './helpers/cleanup';
+import { errnoOf, expectCode } from './helpers/errors';
+import { readInt, under, windows } from './helpers/platform';
+import { closeFd, listening, openFdCount, portOf, waitFor } from './helpers/sockets';
 
 function closeLater(fd: number): number {
-  onCleanup(() => native.close(fd));
+  onCleanup(() => closeFd(fd));
   return fd;
 }
 

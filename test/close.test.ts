@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { closeGracefully } from '../lib';
-import { noStateWitness, pair, ssStates, tupleOf, waitFor, type Host } from './helpers';
+import { pair, tupleOf, waitFor, type Host } from './helpers/sockets';
+import { noStateWitness, ssStates } from './witness/ss';
 
 describe.each<Host>(['127.0.0.1', '::1'])('closeGracefully on %s', (host) => {
   it('ends gracefully when the peer answers our FIN with its own, reading what it still sends', async () => {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { under } from './platform';
+import { under } from './helpers/platform';
 
 const root = path.join(__dirname, '..');
 let project: string;

@@ -5,9 +5,10 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import * as sockctl from '../lib';
-import { native } from '../lib/native/binding';
-import { closedFd, errnoOf, expectCode, listening, newHandles, onCleanup, pair, windows } from './helpers';
-import { under } from './platform';
+import { onCleanup } from './helpers/cleanup';
+import { errnoOf, expectCode } from './helpers/errors';
+import { under, windows } from './helpers/platform';
+import { closeFd, closedFd, listening, newHandles, pair } from './helpers/sockets';
 
 const {
   getLinger,
@@ -140,7 +141,7 @@ describe('system errors look like Node’s own', () => {
 
 function bareTcp(): number {
   const fd = sockctl.openBoundSocket({ type: 'tcp', address: '127.0.0.1' });
-  onCleanup(() => native.close(fd));
+  onCleanup(() => closeFd(fd));
   return fd;
 }
 

@@ -2,20 +2,11 @@ import { once } from 'node:events';
 import type net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { abort, getLinger, MAX_LINGER_SECONDS, openBoundSocket, setLinger, type Target } from '../lib';
-import {
-  drain,
-  noStateWitness,
-  onCleanup,
-  pair,
-  ssStates,
-  tlsPair,
-  tupleOf,
-  waitFor,
-  expectCode,
-  windows,
-  type Host,
-} from './helpers';
-import { native } from '../lib/native/binding';
+import { onCleanup } from './helpers/cleanup';
+import { expectCode } from './helpers/errors';
+import { windows } from './helpers/platform';
+import { closeFd, drain, pair, tlsPair, tupleOf, waitFor, type Host } from './helpers/sockets';
+import { noStateWitness, ssStates } from './witness/ss';
 
 /**
  * A socket that may take a linger above 0: a connected Node socket, except
@@ -25,7 +16,7 @@ import { native } from '../lib/native/binding';
 async function lingerTarget(host: Host): Promise<Target> {
   if (!windows) return (await pair(host)).client;
   const fd = openBoundSocket({ type: 'tcp', address: host });
-  onCleanup(() => native.close(fd));
+  onCleanup(() => closeFd(fd));
   return fd;
 }
 
@@ -60,14 +51,14 @@ describe.each<Host>(['127.0.0.1', '::1'])('SO_LINGER on %s', (host) => {
 
   it('works on bare descriptors', () => {
     const fd = openBoundSocket({ type: 'tcp', address: host });
-    onCleanup(() => native.close(fd));
+    onCleanup(() => closeFd(fd));
     setLinger(fd, 4);
     expect(getLinger(fd)).toEqual({ enabled: true, seconds: 4 });
   });
 
   it('refuses a UDP socket, where linger means nothing, as not TCP', () => {
     const fd = openBoundSocket({ type: 'udp', address: host });
-    onCleanup(() => native.close(fd));
+    onCleanup(() => closeFd(fd));
     const err = expectCode(() => setLinger(fd, 4), 'ERR_SOCKET_OPTION_TCP_ONLY');
     expect(err).toBeInstanceOf(TypeError);
     expect(err).toMatchObject({ option: 'linger' });

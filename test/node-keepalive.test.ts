@@ -9,7 +9,9 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { constants, fdOf } from '../lib';
-import { pair, parseSs, sockoptOnDup, ssOf, tupleOf } from './helpers';
+import { pair, tupleOf } from './helpers/sockets';
+import { sockoptOnDup } from './witness/dup';
+import { parseSs, ssOf } from './witness/ss';
 
 const linux = process.platform === 'linux';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TCP_INFO_FIELDS } from '../lib/tcp/fields';
 import { native } from '../lib/native/binding';
-import { QEMU_TCP_INFO, under } from './platform';
+import { QEMU_TCP_INFO, under } from './helpers/platform';
 
 const root = path.join(__dirname, '..');
 const script = `

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { onCleanup } from './helpers';
+import { onCleanup } from './helpers/cleanup';
 
 const root = path.join(__dirname, '..');
 

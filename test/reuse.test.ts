@@ -15,21 +15,11 @@ import {
   setsockopt,
   type Target,
 } from '../lib';
-import { native } from '../lib/native/binding';
-import {
-  errnoOf,
-  expectCode,
-  listening,
-  onCleanup,
-  openFdCount,
-  portOf,
-  ssStates,
-  track,
-  tupleOf,
-  waitFor,
-  windows,
-  type Host,
-} from './helpers';
+import { onCleanup, track } from './helpers/cleanup';
+import { errnoOf, expectCode } from './helpers/errors';
+import { windows } from './helpers/platform';
+import { closeFd, listening, openFdCount, portOf, tupleOf, waitFor, type Host } from './helpers/sockets';
+import { ssStates } from './witness/ss';
 
 const hosts: Host[] = ['127.0.0.1', '::1'];
 const unavailable = { code: 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM' };
@@ -48,7 +38,7 @@ describe.each(hosts)('SO_REUSEADDR / SO_REUSEPORT read back what was set on %s',
   for (const type of ['tcp', 'udp'] as const) {
     it(`${type}: starts off, then follows set`, () => {
       const fd = openBoundSocket({ type, address: host });
-      onCleanup(() => native.close(fd));
+      onCleanup(() => closeFd(fd));
       expect(getReuseAddress(fd)).toBe(false);
       expectReusePort(fd, false);
       setReuseAddress(fd, true);
@@ -74,14 +64,14 @@ describe.each(hosts)('SO_REUSEADDR / SO_REUSEPORT read back what was set on %s',
       expectCode(() => openBoundSocket({ type: 'tcp', address: host, reusePort: true }), unavailable.code);
     }
     const fd = openBoundSocket({ type: 'tcp', address: host, reuseAddress: true, reusePort: features.reusePort });
-    onCleanup(() => native.close(fd));
+    onCleanup(() => closeFd(fd));
     expect(getReuseAddress(fd)).toBe(true);
     expectReusePort(fd, true);
   });
 
   it('SO_EXCLUSIVEADDRUSE exists on Windows only, and reads back what was set', () => {
     const fd = openBoundSocket({ type: 'tcp', address: host });
-    onCleanup(() => native.close(fd));
+    onCleanup(() => closeFd(fd));
     if (!windows) {
       expect(constants.SO_EXCLUSIVEADDRUSE).toBeUndefined();
       return;

@@ -9,9 +9,11 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import { constants, fdOf, getsockopt, getTcpInfo, setLinger } from '../lib';
-import { native } from '../lib/native/binding';
-import { errnoOf, expectCode, listening, onCleanup, pair, portOf, tlsOptions, tlsPair, windows } from './helpers';
-import { QEMU_TCP_INFO, under } from './platform';
+import { onCleanup } from './helpers/cleanup';
+import { errnoOf, expectCode } from './helpers/errors';
+import { findSocket } from './helpers/native';
+import { QEMU_TCP_INFO, under, windows } from './helpers/platform';
+import { listening, pair, portOf, tlsOptions, tlsPair } from './helpers/sockets';
 
 const noTcpInfo = under('qemu', QEMU_TCP_INFO);
 const wineStateOnly = windows && under('wine', 'Wine 8 has no SIO_TCP_INFO, only the state');
@@ -25,7 +27,7 @@ function inode(fd: number): string {
 /** What Windows' findSocket is asked for a connected net.Socket. */
 function findConnected(socket: net.Socket): number {
   const ipv6 = net.isIP(socket.localAddress!) === 6 ? 1 : 0;
-  return native.findSocket(0, ipv6, socket.localPort!, socket.remotePort!, socket.localAddress!, socket.remoteAddress!);
+  return findSocket(0, ipv6, socket.localPort!, socket.remotePort!, socket.localAddress!, socket.remoteAddress!);
 }
 
 async function listenOn<T extends net.Server>(server: T): Promise<T> {
@@ -132,7 +134,7 @@ describe('fdOf on Windows: the SOCKET found by its endpoints', () => {
   it('finds a connected socket and a listener, and caches them per Node handle', async () => {
     if (!windows) {
       // Node gives the descriptor: there is nothing to search.
-      expect(native.findSocket(0, 0, 1, 0, '127.0.0.1', null)).toBe(errnoOf('ENOSYS'));
+      expect(findSocket(0, 0, 1, 0, '127.0.0.1', null)).toBe(errnoOf('ENOSYS'));
       return;
     }
     const { server, client, accepted } = await pair();
@@ -142,9 +144,9 @@ describe('fdOf on Windows: the SOCKET found by its endpoints', () => {
     expect(fdOf(accepted)).toBe(findConnected(accepted));
     const listener = fdOf(server);
     expect(getsockopt(listener, constants.SOL_SOCKET, constants.SO_ACCEPTCONN).readInt32LE()).toBe(1);
-    expect(native.findSocket(0, 0, portOf(server), 0, '127.0.0.1', null)).toBe(listener);
+    expect(findSocket(0, 0, portOf(server), 0, '127.0.0.1', null)).toBe(listener);
     // A listener's port with a peer that does not exist matches nothing.
-    expect(native.findSocket(0, 0, portOf(server), 1, '127.0.0.1', '127.0.0.1')).toBe(errnoOf('EBADF'));
+    expect(findSocket(0, 0, portOf(server), 1, '127.0.0.1', '127.0.0.1')).toBe(errnoOf('EBADF'));
   });
 
   it.runIf(windows)('never hands out a SOCKET Node has closed, and follows a reconnect to the new one', async () => {

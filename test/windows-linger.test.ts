@@ -5,7 +5,8 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { refuseBlockingLinger, type LingerOwner } from '../lib/options/windows-linger';
-import { expectCode, onCleanup } from './helpers';
+import { onCleanup } from './helpers/cleanup';
+import { expectCode } from './helpers/errors';
 
 const UNAVAILABLE = 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM';
 

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { under } from './platform';
+import { under } from './helpers/platform';
 
 const root = path.join(__dirname, '..');
 // Plain JavaScript against dist/, as a user's worker would load the package.

@@ -3,7 +3,8 @@
 // is checked frozen all the way down, then every property is written, one at
 // a time, and sockctl's answers to a fixed set of calls compared.
 import * as sockctl from '../../lib';
-import { native } from '../../lib/native/binding';
+import { openUnboundTcp } from '../helpers/native';
+import { closeFd } from '../helpers/sockets';
 import { show } from './contract';
 import { limits } from './limits';
 
@@ -124,7 +125,7 @@ export function observe(scope: readonly Scope[] = ['options', 'states'], focus?:
       seen.set(label, String((err as { code?: unknown }).code ?? (err as Error).name));
     }
   };
-  const [fd] = native.openSocket(0, 0);
+  const fd = openUnboundTcp(false);
   try {
     for (const [name, values] of scope.includes('options') ? PROBES : []) {
       if (focus !== undefined && name !== focus && name !== 'nope') continue;
@@ -141,7 +142,7 @@ export function observe(scope: readonly Scope[] = ['options', 'states'], focus?:
         record(`tcpStateName(${numbering}, ${raw})`, () => sockctl.tcpStateName(numbering, raw));
     }
   } finally {
-    native.close(fd);
+    closeFd(fd);
   }
   return seen;
 }

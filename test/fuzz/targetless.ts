@@ -4,7 +4,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import * as sockctl from '../../lib';
-import { native } from '../../lib/native/binding';
+import { closeFd } from '../helpers/sockets';
 import {
   judge,
   must,
@@ -36,7 +36,7 @@ const states = sockctl.TCP_STATES as readonly unknown[];
 async function openBoundSocket(f: Fuzzer): Promise<Outcome> {
   const { args, want } = optionsArg(f, schemas.openBoundSocketOptions, false);
   const result = await outcomeOf(() => sockctl.openBoundSocket(args[0] as never));
-  if (!result.threw && typeof result.value === 'number' && result.value >= 0) native.close(result.value);
+  if (!result.threw && typeof result.value === 'number' && result.value >= 0) closeFd(result.value);
   return judge('openBoundSocket', args, want, result, (fd) => (Number.isInteger(fd) ? undefined : 'no descriptor'));
 }
 

@@ -1,8 +1,9 @@
 // The escape hatch: generic getsockopt/setsockopt and the platform constants.
 import { describe, expect, it } from 'vitest';
-import { constants, getLinger, getsockopt, MAX_RAW_OPTION_BYTES, setsockopt } from '../lib';
-import { expectCode, pair, readInt, windows } from './helpers';
-import { QEMU_TCP_INFO, under } from './platform';
+import { constants, getLinger, getsockopt, MAX_RAW_OPTION_BYTES, setsockopt } from '../../lib';
+import { expectCode } from '../helpers/errors';
+import { QEMU_TCP_INFO, readInt, under, windows } from '../helpers/platform';
+import { pair } from '../helpers/sockets';
 
 describe('constants', () => {
   it('holds only numbers, and cannot be changed', () => {

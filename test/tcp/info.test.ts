@@ -2,25 +2,16 @@ import { once } from 'node:events';
 import dgram from 'node:dgram';
 import type net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { constants, getsockopt, getTcpInfo, openBoundSocket, type TcpInfo } from '../lib';
-import { native } from '../lib/native/binding';
-import { TCP_INFO_FIELDS } from '../lib/tcp/fields';
-import { toTcpInfo } from '../lib/tcp/info';
-import { numberingFor, tcpStateNumbers } from '../lib/tcp/state';
-import {
-  errnoOf,
-  expectCode,
-  listening,
-  noStateWitness,
-  onCleanup,
-  pair,
-  ssStates,
-  tupleOf,
-  waitFor,
-  windows,
-  type Host,
-} from './helpers';
-import { emulator, QEMU_TCP_INFO, under } from './platform';
+import { constants, getsockopt, getTcpInfo, openBoundSocket, type TcpInfo } from '../../lib';
+import { native } from '../../lib/native/binding';
+import { TCP_INFO_FIELDS } from '../../lib/tcp/fields';
+import { toTcpInfo } from '../../lib/tcp/info';
+import { numberingFor, tcpStateNumbers } from '../../lib/tcp/state';
+import { onCleanup } from '../helpers/cleanup';
+import { errnoOf, expectCode } from '../helpers/errors';
+import { emulator, QEMU_TCP_INFO, under, windows } from '../helpers/platform';
+import { closeFd, listening, pair, tupleOf, waitFor, type Host } from '../helpers/sockets';
+import { noStateWitness, ssStates } from '../witness/ss';
 
 const noTcpInfo = under('qemu', QEMU_TCP_INFO);
 // Wine 8 fails SIO_TCP_INFO: only the state is known there, from the TCP table.
@@ -142,7 +133,7 @@ describe('getTcpInfo errors', () => {
 
   it.skipIf(noTcpInfo)('reports CLOSED for a bound TCP socket that is neither listening nor connected', () => {
     const fd = openBoundSocket({ type: 'tcp', address: '127.0.0.1' });
-    onCleanup(() => native.close(fd));
+    onCleanup(() => closeFd(fd));
     expect(getTcpInfo(fd).state).toBe('CLOSED');
   });
 

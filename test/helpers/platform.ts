@@ -1,6 +1,8 @@
 // Where the suite runs. Emulators lack a few kernel features; a test that
 // cannot run under one is skipped there, by name and with the reason, and
 // nowhere else. The runner scripts (scripts/test-*.sh) set SOCKCTL_EMULATOR.
+import fs from 'node:fs';
+
 export type Emulator = 'wine' | 'qemu';
 
 const declared = process.env.SOCKCTL_EMULATOR;
@@ -19,5 +21,22 @@ export function under(emu: Emulator, reason: string): boolean {
   return true;
 }
 
-/** Why tests that read TCP_INFO are skipped under qemu; a qemu-only test in tcp-info.test.ts checks it. */
+/** Why tests that read TCP_INFO are skipped under qemu; a qemu-only test in test/tcp/info.test.ts checks it. */
 export const QEMU_TCP_INFO = 'qemu-user copies only 4 bytes of TCP_INFO';
+
+/** Windows: targets are SOCKETs, witnesses are netstat and Winsock's answers, not /proc. */
+export const windows = process.platform === 'win32';
+
+/** An int option as the OS wrote it: Winsock answers some BOOL options (TCP_NODELAY, IPV6_V6ONLY) with one byte. */
+export function readInt(option: Buffer): number {
+  return windows && option.length === 1 ? option[0] : option.readInt32LE();
+}
+
+/**
+ * Linux: whether this process holds CAP_NET_ADMIN or CAP_NET_RAW (bits 12
+ * and 13), which SO_MARK, IP_TRANSPARENT and a priority above 6 need.
+ */
+export function hasNetPrivilege(): boolean {
+  const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+  return m !== null && ((BigInt(`0x${m[1]}`) >> 12n) & 3n) !== 0n;
+}

@@ -4,9 +4,10 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import { describe, it } from 'vitest';
-import { trackSockets } from '../lib';
-import { trackedCount } from '../lib/census/registry';
-import { portOf, track, waitFor } from './helpers';
+import { trackSockets } from '../../lib';
+import { trackedCount } from '../../lib/census/registry';
+import { track } from '../helpers/cleanup';
+import { portOf, waitFor } from '../helpers/sockets';
 
 describe('socket tracking', () => {
   it('forgets a socket as soon as it closes, with or without a census', async () => {

@@ -1,6 +1,6 @@
 // State numbering differs per OS; the names must not. Pure tables: runs everywhere.
 import { describe, expect, it } from 'vitest';
-import { TCP_STATES, tcpStateName, type StateNumbering } from '../lib';
+import { TCP_STATES, tcpStateName, type StateNumbering } from '../../lib';
 
 describe.each<StateNumbering>(['linux', 'bsd', 'windows'])('%s state numbering', (numbering) => {
   it('names every state, each once', () => {

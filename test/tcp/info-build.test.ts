@@ -4,9 +4,9 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FIELDS } from '../lib/tcp/fields';
+import { FIELDS } from '../../lib/tcp/fields';
 
-const root = path.join(__dirname, '..');
+const root = path.join(__dirname, '..', '..');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const build = require(path.join(root, 'scripts', 'tcp-info-build.js')) as {
   render(fields: readonly (readonly [string, string?])[]): string;

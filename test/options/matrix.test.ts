@@ -7,9 +7,9 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { OPTIONS, PHASES } from '../lib/options/table';
+import { OPTIONS, PHASES } from '../../lib/options/table';
 
-const root = path.join(__dirname, '..');
+const root = path.join(__dirname, '..', '..');
 const script = path.join(root, 'scripts', 'options-matrix.js');
 const docPath = path.join(root, 'docs', 'api.md');
 

@@ -2,7 +2,7 @@
 // `npm run lint` and CI) fails if a wrong value stops being a type error,
 // since each @ts-expect-error below must then find an error.
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { getOption, optionNames, setOption, type Linger, type OptionValues, type Policy } from '../lib';
+import { getOption, optionNames, setOption, type Linger, type OptionValues, type Policy } from '../../lib';
 
 function typeChecks(fd: number): void {
   setOption(fd, 'keepAliveIdleSecs', 30);

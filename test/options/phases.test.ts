@@ -21,32 +21,17 @@ import {
   setOption,
   type OptionName,
   type TooLateError,
-} from '../lib';
-import {
-  expectCode,
-  listening,
-  onCleanup,
-  pair,
-  parseSs,
-  portOf,
-  sockoptOnDup,
-  ssOf,
-  track,
-  tupleOf,
-  waitFor,
-  type Host,
-} from './helpers';
-import { emulator } from './platform';
+} from '../../lib';
+import { onCleanup, track } from '../helpers/cleanup';
+import { expectCode } from '../helpers/errors';
+import { emulator, hasNetPrivilege } from '../helpers/platform';
+import { listening, pair, portOf, tupleOf, waitFor, type Host } from '../helpers/sockets';
+import { sockoptOnDup } from '../witness/dup';
+import { parseSs, ssOf } from '../witness/ss';
 
 const linux = process.platform === 'linux';
 const TOO_LATE = 'ERR_SOCKET_OPTION_TOO_LATE';
 const { IPPROTO_TCP, IPPROTO_IPV6 } = constants as Record<string, number>;
-
-/** CAP_NET_ADMIN or CAP_NET_RAW (bits 12 and 13), which SO_MARK and IP_TRANSPARENT need. */
-function netPrivileged(): boolean {
-  const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
-  return m !== null && ((BigInt(`0x${m[1]}`) >> 12n) & 3n) !== 0n;
-}
 
 /**
  * setOption of a privileged option, or the refusal this run gets instead:
@@ -57,7 +42,7 @@ function setPrivileged(target: net.Socket | net.Server, name: 'mark' | 'transpar
     expectCode(() => setOption(target, name, value), 'ENOPROTOOPT');
     return false;
   }
-  if (!netPrivileged()) {
+  if (!hasNetPrivilege()) {
     expectCode(() => setOption(target, name, value), 'EPERM');
     return false;
   }
@@ -216,7 +201,7 @@ describe.runIf(linux)('past its phase the kernel refuses or ignores it, and setO
 
 describe('the phase table of docs/api.md', () => {
   it('names every option with the phase the option table gives it', () => {
-    const doc = fs.readFileSync(path.join(__dirname, '..', 'docs', 'api.md'), 'utf8');
+    const doc = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'api.md'), 'utf8');
     const section = doc.slice(doc.indexOf('<!-- phases:start -->'), doc.indexOf('<!-- phases:end -->'));
     const rows = [...section.matchAll(/^\| `(\w+)` \| `(\w+)` \|/gm)].map(([, name, phase]) => [name, phase]);
     const audited = optionNames.filter((name: OptionName) => optionTable[name].phase !== 'any');

@@ -1,7 +1,7 @@
 // The option table's win32 rows, proven on real Winsock sockets: features at
 // load, read-back, the socket's stage (too-late reporting), and the
 // SIO_KEEPALIVE_VALS fallback. Windows-only: natively, or under Wine with
-// `npm run test:wine -- test/options-windows.test.ts`.
+// `npm run test:wine -- test/options/windows.test.ts`.
 //
 // Wine 8 lacks a few options Windows 10 has. Each gap is a named exception:
 // the test asserts what Wine really answers, under Wine only (wineLacks
@@ -21,19 +21,24 @@ import {
   features,
   getOption,
   installPolicy,
+  getsockopt,
   openBoundSocket,
   optionNames,
   optionTable,
   setLinger,
   setOption,
   undiciConnector,
+  setsockopt,
   type ApplyError,
+  type SystemError,
   type Target,
   type TooLateError,
-} from '../lib';
-import { native } from '../lib/native/binding';
-import { errnoOf, expectCode, listening, onCleanup, pair, portOf, waitFor, type Host } from './helpers';
-import { emulator } from './platform';
+} from '../../lib';
+import { onCleanup } from '../helpers/cleanup';
+import { errnoOf, expectCode } from '../helpers/errors';
+import { applyRawOp, opAbi, openUnboundTcp, phaseBitsOf } from '../helpers/native';
+import { emulator } from '../helpers/platform';
+import { closeFd, listening, pair, portOf, waitFor, type Host } from '../helpers/sockets';
 
 const hosts: Host[] = ['127.0.0.1', '::1'];
 const wine = emulator === 'wine';
@@ -61,21 +66,34 @@ const since = (first: number): boolean => !wine && build >= first;
 // An unbound socket of our own: Node's sockets on Windows are always bound
 // by the time sockctl can find them.
 function unboundTcp(ipv6: boolean): number {
-  const [fd, syscall] = native.openSocket(0, ipv6 ? 1 : 0);
-  if (fd < 0) throw new Error(`${syscall} failed: ${fd}`);
-  onCleanup(() => native.close(fd));
+  const fd = openUnboundTcp(ipv6);
+  onCleanup(() => closeFd(fd));
   return fd;
 }
 
 function boundTcp(host: string): number {
   const fd = openBoundSocket({ type: 'tcp', address: host });
-  onCleanup(() => native.close(fd));
+  onCleanup(() => closeFd(fd));
   return fd;
 }
 
 /** The raw answer to getsockopt, as a result code (0 or a negative errno). */
 function rawGet(fd: number, level: string, name: string): number {
-  return native.getInt(fd, constants[level]!, constants[name]!);
+  return rawAnswer(() => getsockopt(fd, constants[level]!, constants[name]!));
+}
+
+/** The raw answer to setsockopt of an int, as a result code (0 or a negative errno). */
+function rawSet(fd: number, level: number, name: number, value: number): number {
+  return rawAnswer(() => setsockopt(fd, level, name, value));
+}
+
+function rawAnswer(call: () => unknown): number {
+  try {
+    call();
+    return 0;
+  } catch (err) {
+    return (err as SystemError).errno;
+  }
 }
 
 function expectTooLate(fn: () => unknown, option: string, phase: string): void {
@@ -84,19 +102,11 @@ function expectTooLate(fn: () => unknown, option: string, phase: string): void {
   expect(err.phase).toBe(phase);
 }
 
-// native/ops.h: struct Op is 8 int32 slots; kind 0 an int, 4 the
-// SIO_KEEPALIVE_VALS composite; phases 0 any, 1 before bind, 2 before
-// connect/listen, 3 on a socket that is not connected; result 1 = too late.
-const KIND_INT = 0;
-const KIND_KEEPALIVE_VALS = 4;
+// native/ops.h: struct Op is 8 int32 slots; its kinds, phase bits and
+// result codes come from the binding (opAbi).
+const KIND_INT = opAbi.kinds.int;
+const KIND_KEEPALIVE_VALS = opAbi.kinds.keepAliveVals;
 const PHASES = ['any', 'bind', 'connect', 'listener'] as const;
-
-/** Runs one op through the native batch; returns its result slot. */
-function rawApply(fd: number, op: readonly number[]): number {
-  native.ops.set(op, 0);
-  native.apply(fd, 1);
-  return native.scratch[0];
-}
 
 /**
  * For each phase, whether the native batch still sets an option in it on
@@ -105,11 +115,20 @@ function rawApply(fd: number, op: readonly number[]): number {
  */
 function stageVerdicts(target: Target): Record<(typeof PHASES)[number], string> {
   const fd = fdOf(target);
-  const verdict = (phase: number): string => {
-    const rc = rawApply(fd, [KIND_INT, phase, constants.SOL_SOCKET, constants.SO_KEEPALIVE, 0, 0, -1, 0]);
-    return rc === 0 ? 'set' : rc === 1 ? 'too-late' : `error ${rc}`;
+  const verdict = (phase: (typeof PHASES)[number]): string => {
+    const rc = applyRawOp(fd, [
+      KIND_INT,
+      phaseBitsOf(phase),
+      constants.SOL_SOCKET,
+      constants.SO_KEEPALIVE,
+      0,
+      0,
+      -1,
+      0,
+    ]);
+    return rc === 0 ? 'set' : rc === opAbi.tooLate ? 'too-late' : `error ${rc}`;
   };
-  return { any: verdict(0), bind: verdict(1), connect: verdict(2), listener: verdict(3) };
+  return { any: verdict('any'), bind: verdict('bind'), connect: verdict('connect'), listener: verdict('listener') };
 }
 
 describe.runIf(process.platform === 'win32')('option table on Windows (Windows-only)', () => {
@@ -296,9 +315,7 @@ describe.runIf(process.platform === 'win32')('option table on Windows (Windows-o
       }
       if (wineLacks('TCP_KEEPCNT answers WSAENOPROTOOPT')) {
         expect(rawGet(unboundTcp(false), 'IPPROTO_TCP', 'TCP_KEEPCNT')).toBe(errnoOf('ENOPROTOOPT'));
-        expect(native.setInt(unboundTcp(false), constants.IPPROTO_TCP, constants.TCP_KEEPCNT, 4)).toBe(
-          errnoOf('ENOPROTOOPT'),
-        );
+        expect(rawSet(unboundTcp(false), constants.IPPROTO_TCP, constants.TCP_KEEPCNT, 4)).toBe(errnoOf('ENOPROTOOPT'));
       }
       expect(features.keepAliveCount).toBe(false);
       expectCode(() => setOption(client, 'keepAliveCount', 4), UNAVAILABLE);
@@ -319,9 +336,7 @@ describe.runIf(process.platform === 'win32')('option table on Windows (Windows-o
         return;
       }
       expect(rawGet(unboundTcp(false), 'IPPROTO_TCP', 'TCP_MAXRT')).toBe(errnoOf('ENOPROTOOPT'));
-      expect(native.setInt(unboundTcp(false), constants.IPPROTO_TCP, constants.TCP_MAXRT!, 9)).toBe(
-        errnoOf('ENOPROTOOPT'),
-      );
+      expect(rawSet(unboundTcp(false), constants.IPPROTO_TCP, constants.TCP_MAXRT!, 9)).toBe(errnoOf('ENOPROTOOPT'));
       expect(features.userTimeoutMs).toBe(false);
       expectCode(() => setOption(client, 'userTimeoutMs', 9000), UNAVAILABLE);
       expectCode(() => getOption(client, 'userTimeoutMs'), UNAVAILABLE);
@@ -344,7 +359,7 @@ describe.runIf(process.platform === 'win32')('option table on Windows (Windows-o
       }
       if (wineLacks('SO_REUSE_UNICASTPORT: setsockopt ignores it, getsockopt answers WSAENOPROTOOPT')) {
         const fd = unboundTcp(host === '::1');
-        expect(native.setInt(fd, constants.SOL_SOCKET, constants.SO_REUSE_UNICASTPORT!, 1)).toBe(0);
+        expect(rawSet(fd, constants.SOL_SOCKET, constants.SO_REUSE_UNICASTPORT!, 1)).toBe(0);
         expect(rawGet(fd, 'SOL_SOCKET', 'SO_REUSE_UNICASTPORT')).toBe(errnoOf('ENOPROTOOPT'));
       }
       // The load-time probe reads the option, so a setsockopt that is only
@@ -465,7 +480,7 @@ describe.runIf(process.platform === 'win32')('option table on Windows (Windows-o
 
     it('a closed SOCKET is EBADF, whatever the phase', () => {
       const fd = openBoundSocket({ type: 'tcp', address: '127.0.0.1' });
-      native.close(fd);
+      closeFd(fd);
       for (const policy of [{ keepAlive: true }, { recvBufferBytes: 4096 }, { ipv6Only: true }]) {
         const err = expectCode(() => apply(fd, policy), 'EBADF') as ApplyError;
         expect(err.syscall).toBe('setsockopt');
@@ -478,7 +493,7 @@ describe.runIf(process.platform === 'win32')('option table on Windows (Windows-o
   describe('SIO_KEEPALIVE_VALS, the keepalive fallback before build 1709', () => {
     const keepAliveVals = (idleMs: number, intervalMs: number): number[] => [
       KIND_KEEPALIVE_VALS,
-      0,
+      phaseBitsOf('any'),
       constants.IPPROTO_TCP,
       constants.TCP_KEEPIDLE!,
       idleMs,
@@ -490,19 +505,19 @@ describe.runIf(process.platform === 'win32')('option table on Windows (Windows-o
     it('the native composite op (kind 4) is taken by a TCP socket, refused by a UDP one, EBADF on a closed one', async () => {
       for (const host of hosts) {
         const { client } = await pair(host);
-        expect(rawApply(fdOf(client), keepAliveVals(76_000, 3_000))).toBe(0);
+        expect(applyRawOp(fdOf(client), keepAliveVals(76_000, 3_000))).toBe(0);
         if (wineLacks('no TCP_KEEPIDLE to read the time back (WSAENOPROTOOPT); Wine turns SO_KEEPALIVE on')) {
           expect(rawGet(fdOf(client), 'IPPROTO_TCP', 'TCP_KEEPIDLE')).toBe(errnoOf('ENOPROTOOPT'));
           expect(getOption(client, 'keepAlive')).toBe(true);
         }
       }
       const udp = openBoundSocket({ type: 'udp', address: '127.0.0.1' });
-      onCleanup(() => native.close(udp));
-      expect(rawApply(udp, keepAliveVals(76_000, 3_000))).toBeLessThan(0);
-      if (wine) expect(rawApply(udp, keepAliveVals(76_000, 3_000))).toBe(errnoOf('EINVAL'));
+      onCleanup(() => closeFd(udp));
+      expect(applyRawOp(udp, keepAliveVals(76_000, 3_000))).toBeLessThan(0);
+      if (wine) expect(applyRawOp(udp, keepAliveVals(76_000, 3_000))).toBe(errnoOf('EINVAL'));
       const closed = openBoundSocket({ type: 'tcp', address: '127.0.0.1' });
-      native.close(closed);
-      expect(rawApply(closed, keepAliveVals(76_000, 3_000))).toBe(errnoOf('EBADF'));
+      closeFd(closed);
+      expect(applyRawOp(closed, keepAliveVals(76_000, 3_000))).toBe(errnoOf('EBADF'));
     });
 
     // Wine cannot read the times back, and Windows before 1709 cannot either;

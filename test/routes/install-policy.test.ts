@@ -1,0 +1,129 @@
+// installPolicy: the policy on the sockets Node makes, found through
+// diagnostics channels.
+import dgram from 'node:dgram';
+import { once } from 'node:events';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import tls from 'node:tls';
+import { describe, expect, it } from 'vitest';
+import { features, getOption, installPolicy, type ApplyResult, type Policy } from '../../lib';
+import { onCleanup, track } from '../helpers/cleanup';
+import { emulator, under } from '../helpers/platform';
+import { portOf, tlsOptions, waitFor } from '../helpers/sockets';
+import { expectPolicyOn, get, httpServer, linux, policy, RCVBUF, recorder } from './fixtures';
+
+describe('installPolicy', () => {
+  function install(p: Policy = policy): ReturnType<typeof recorder> & { errors: Error[] } {
+    const seen = recorder();
+    const errors: Error[] = [];
+    const installed = installPolicy(p, { onApply: seen.onApply, onError: (e) => errors.push(e) });
+    onCleanup(() => installed.uninstall());
+    return { ...seen, errors };
+  }
+  const about = (results: [ApplyResult, unknown][], port: number, side: 'client' | 'server') =>
+    results.filter(([, s]) => s instanceof net.Socket && (side === 'client' ? s.remotePort : s.localPort) === port);
+
+  it('http.Agent: client and accepted sockets, kept after the agent frees the client', async () => {
+    const { port } = await httpServer();
+    // ipv6Only had to come before bind (too late even on an IPv4 socket).
+    const seen = install({ ...policy, ipv6Only: true });
+    const agent = new http.Agent({ keepAlive: true });
+    onCleanup(() => agent.destroy());
+    const socket = await get({ host: '127.0.0.1', port, agent });
+    await waitFor('the agent to pool the socket', () => Object.values(agent.freeSockets).flat().includes(socket));
+    const [[client]] = about(seen.results, port, 'client');
+    // After connect: what had to come first is reported, never dropped.
+    const applied = ['keepAlive', 'keepAliveIdleSecs', 'recvBufferBytes', 'noDelay'];
+    expect(client.applied).toEqual(applied);
+    expect(client.skipped).toEqual([{ name: 'ipv6Only', reason: 'too-late' }]);
+    await expectPolicyOn(socket, 'after connect');
+    const [[server, accepted]] = about(seen.results, port, 'server');
+    expect(server.applied).toEqual(applied);
+    expect(getOption(accepted as net.Socket, 'keepAlive')).toBe(true);
+    expect(seen.errors).toEqual([]);
+  });
+
+  it('fetch: sockets undici connected', async () => {
+    if (under('wine', "Wine 8: Node's own fetch() to a loopback server fails with connect UNKNOWN")) return;
+    const { port } = await httpServer();
+    const seen = install();
+    const res = await fetch(`http://127.0.0.1:${port}/`);
+    expect(await res.text()).toBe('ok');
+    const clients = about(seen.results, port, 'client');
+    expect(clients).toHaveLength(1);
+    await expectPolicyOn(clients[0][1] as net.Socket, 'after connect');
+  });
+
+  it('https: TLS client sockets on every Node (18/20 through http.client.request.start)', async () => {
+    const server = track(https.createServer(tlsOptions, (_, res) => res.end('secure')));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = portOf(server);
+    const seen = install();
+    const agent = new https.Agent({ keepAlive: true, rejectUnauthorized: false });
+    onCleanup(() => agent.destroy());
+    const socket = await get({ host: '127.0.0.1', port, agent, protocol: 'https:' } as never);
+    expect(socket).toBeInstanceOf(tls.TLSSocket);
+    const clients = about(seen.results, port, 'client');
+    expect(clients).toHaveLength(1);
+    expect(clients[0][1]).toBe(socket);
+    await expectPolicyOn(socket, 'after connect');
+  });
+
+  it('listeners get listener options once listening (Node 20.16+, 22.3+)', async () => {
+    const [major, minor] = process.versions.node.split('.').map(Number);
+    const hasChannel = major > 22 || (major === 22 && minor >= 3) || (major === 20 && minor >= 16);
+    const seen = install({ recvBufferBytes: RCVBUF, ipv6Only: true, deferAcceptSecs: 5 });
+    const server = track(net.createServer());
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const forServer = seen.results.filter(([, s]) => s === server).map(([r]) => r);
+    if (!hasChannel) {
+      // Node 18 and older 20s publish no listen channel.
+      expect(forServer).toEqual([]);
+      return;
+    }
+    expect(forServer).toHaveLength(1);
+    // A listener is bound: ipv6Only is too late; a receive buffer is not.
+    expect(forServer[0].skipped).toContainEqual({ name: 'ipv6Only', reason: 'too-late' });
+    if (linux) expect(getOption(server, 'recvBufferBytes')).toBe(2 * RCVBUF);
+    if (features.deferAcceptSecs) {
+      expect(forServer[0].applied).toEqual(['recvBufferBytes', 'deferAcceptSecs']);
+      expect(getOption(server, 'deferAcceptSecs')).toBeGreaterThanOrEqual(5);
+    } else {
+      expect(forServer[0].skipped).toContainEqual({ name: 'deferAcceptSecs', reason: 'unsupported' });
+    }
+  });
+
+  it('UDP sockets: once bound, without the TCP-only options', async () => {
+    const seen = install({ keepAlive: true, recvBufferBytes: RCVBUF });
+    const socket = dgram.createSocket('udp4');
+    onCleanup(() => socket.close());
+    socket.bind(0, '127.0.0.1');
+    await once(socket, 'listening');
+    const [[result]] = seen.results.filter(([, s]) => s === socket);
+    expect(result.applied).toEqual(['recvBufferBytes']);
+    expect(result.skipped).toEqual([{ name: 'keepAlive', reason: 'unsupported' }]);
+    if (linux) expect(getOption(socket, 'recvBufferBytes')).toBe(2 * RCVBUF);
+  });
+
+  it('uninstall: later sockets are left alone', async () => {
+    const { port } = await httpServer();
+    const seen = recorder();
+    installPolicy(policy, { onApply: seen.onApply }).uninstall();
+    const socket = await get({ host: '127.0.0.1', port, agent: false });
+    expect(seen.results).toEqual([]);
+    void socket;
+  });
+
+  it.runIf(linux)('a system error goes to onError and the connection carries on (Linux)', async () => {
+    if (emulator === 'qemu' && !features.congestion) return;
+    const { port } = await httpServer();
+    const seen = install({ congestion: 'no-such-algo' });
+    const socket = await get({ host: '127.0.0.1', port, agent: false });
+    expect(socket).toBeInstanceOf(net.Socket);
+    expect(seen.errors.length).toBeGreaterThan(0);
+    expect(seen.errors[0]).toMatchObject({ code: 'ENOENT', syscall: 'setsockopt' });
+  });
+});
