@@ -118,7 +118,9 @@ export async function connect(options: ConnectOptions): Promise<net.Socket> {
   const localAddress = optionalString(options.localAddress, 'options.localAddress');
   const localPort = validatePort(options.localPort ?? 0, 'options.localPort');
   const opts = beforeBind(options);
-  const localFamily = localAddress === undefined ? undefined : net.isIP(localAddress);
+  // Numeric, as openBoundSocket takes it, on every platform: Node's own connect would throw its own error.
+  const localFamily =
+    localAddress === undefined ? undefined : parseAddress(localAddress, 'options.localAddress').family;
   const remote = await resolveHost(host, localFamily || undefined);
   return binder.connect({ address: remote.address, port }, { address: localAddress, port: localPort }, opts);
 }
@@ -139,7 +141,7 @@ export async function bindDgram(socket: dgram.Socket, options: BindDgramOptions 
   validateKeys(options, 'options', ['address', 'port', 'reuseAddress', 'reusePort', 'ipv6Only']);
   const ipv6 = dgramType(socket) === 'udp6';
   const address = optionalString(options.address, 'options.address') ?? (ipv6 ? '::' : '0.0.0.0');
-  if (net.isIP(address.split('%')[0]) === (ipv6 ? 4 : 6)) {
+  if (parseAddress(address, 'options.address').family === (ipv6 ? 4 : 6)) {
     throw invalidArgValue(
       'options.address',
       `must be an ${ipv6 ? 'IPv6' : 'IPv4'} address for a ${ipv6 ? 'udp6' : 'udp4'} socket`,

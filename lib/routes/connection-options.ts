@@ -95,6 +95,14 @@ export function readTimeout(options: ConnectionOptions): number | undefined {
   return timeout;
 }
 
+/** options.localAddress, numeric, which every strategy but a Unix path honours. */
+export function readLocal(options: ConnectionOptions): ParsedAddress | undefined {
+  const localAddress = options.localAddress ?? undefined;
+  if (localAddress === undefined) return undefined;
+  if (typeof localAddress !== 'string') throw invalidArgType('options.localAddress', 'of type string', localAddress);
+  return parseAddress(localAddress, 'options.localAddress');
+}
+
 export function readDial(options: ConnectionOptions): Dial {
   const timeout = readTimeout(options);
   const host = options.host ?? 'localhost';
@@ -105,14 +113,12 @@ export function readDial(options: ConnectionOptions): Dial {
     'options.port',
   );
   const localAddress = options.localAddress ?? undefined;
-  if (localAddress !== undefined && typeof localAddress !== 'string') {
-    throw invalidArgType('options.localAddress', 'of type string', localAddress);
-  }
+  const local = readLocal(options);
   validateFunction(options.lookup ?? undefined, 'options.lookup');
   return {
     host,
     port,
-    local: localAddress === undefined ? undefined : parseAddress(localAddress, 'options.localAddress'),
+    local,
     localAddress,
     localPort: options.localPort == null ? 0 : validatePort(options.localPort, 'options.localPort'),
     timeout,

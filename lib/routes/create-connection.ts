@@ -15,6 +15,7 @@ import { adoptsSockets } from '../platform';
 import { validateFunction, validateObject } from '../validate';
 import {
   readDial,
+  readLocal,
   readTimeout,
   validateRoute,
   wantsTls,
@@ -130,6 +131,7 @@ export function createConnection(policy: Policy, route: RouteOptions = {}): Crea
       secure ? tls.connect({ ...(options as tls.ConnectionOptions), ...tlsOptions, socket: tcp }) : tcp;
     const c: Call = { policy, afterNode, options, report, wrap, callback };
     if (typeof options.path === 'string') return viaPath(c);
+    readLocal(options);
     if (BoundSocket !== undefined && options.handle instanceof BoundSocket) return viaBoundSocket(c, options.handle);
     if (!adoptsSockets) return atConnect(c);
     return ownSocket(c);

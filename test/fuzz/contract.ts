@@ -39,7 +39,11 @@ export interface Want {
 }
 export const ANY: Want = {};
 /** Arguments all valid: success, or what the OS says. */
-export const VALID: Want = { codes: [SYSTEM, TOO_LATE, TCP_ONLY] };
+// Windows also refuses by name what it lacks on a Node-owned socket: reusePort, reading a keepalive time written
+// through SIO_KEEPALIVE_VALS, a linger above 0 (it would leak the socket).
+export const VALID: Want = {
+  codes: [SYSTEM, TOO_LATE, TCP_ONLY, ...(process.platform === 'win32' ? UNAVAILABLE : [])],
+};
 export const must = (codes: readonly string[]): Want => ({ codes, fails: true });
 
 function isSystemError(err: unknown): boolean {

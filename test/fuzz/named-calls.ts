@@ -3,7 +3,7 @@
 // target decides (a closed descriptor: EBADF), except that a policy with
 // nothing to set makes no system call at all and must succeed.
 import * as sockctl from '../../lib';
-import { judge, must, outcomeOf, SYSTEM, TCP_ONLY, TOO_LATE, type Outcome, type Want } from './contract';
+import { judge, must, outcomeOf, SYSTEM, TCP_ONLY, TOO_LATE, UNAVAILABLE, type Outcome, type Want } from './contract';
 import type { Fuzzer, Target } from './fixture';
 import { limits } from './limits';
 import {
@@ -71,8 +71,9 @@ function wantFor(fn: string, t: Target, c: Call): Want {
   if (!callsTheOs) return { codes: [] };
   // Only setOption reports a passed phase by throwing; apply skips it, getOption reads anyway.
   // A TCP-only option on a UDP or Unix socket: setOption and getOption refuse it, apply skips it.
-  if (fn === 'setOption') return { codes: [SYSTEM, TOO_LATE, TCP_ONLY] };
-  return { codes: fn === 'getOption' ? [SYSTEM, TCP_ONLY] : [SYSTEM] };
+  const windows = process.platform === 'win32' ? UNAVAILABLE : [];
+  if (fn === 'setOption') return { codes: [SYSTEM, TOO_LATE, TCP_ONLY, ...windows] };
+  return { codes: fn === 'getOption' ? [SYSTEM, TCP_ONLY, ...windows] : [SYSTEM, ...windows] };
 }
 
 export async function namedCall(f: Fuzzer, fn: 'setOption' | 'getOption' | 'apply'): Promise<Outcome> {
