@@ -30,7 +30,7 @@ async function main() {
     }
     const u = dgram.createSocket('udp4');
     await sockctl.bindDgram(u, { address: '127.0.0.1' });
-    sockctl.getLinger(u);
+    sockctl.getReuseAddress(u); // a UDP target through fdOf (linger is TCP-only)
     u.close();
     sockctl.abort(c);
     await new Promise((r) => server.close(r));
