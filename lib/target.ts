@@ -1,8 +1,13 @@
 // Target → file descriptor: where every JavaScript target becomes the OS
 // socket behind it (Node's handles are read in node-internals.ts), refusing
 // to hand out a number that no longer belongs to the target.
-import * as dgram from 'node:dgram';
-import * as net from 'node:net';
+import type * as dgram from 'node:dgram';
+import { Socket as DgramSocket } from 'node:dgram';
+import type * as net from 'node:net';
+// Named, not `net.Socket` through a namespace import: that compiles to a
+// getter shared by every module's namespace, a megamorphic load on each
+// call of fdOf.
+import { isIP, Server, Socket } from 'node:net';
 import { invalidArgType, systemError, uvErrno } from './errors';
 import { native } from './native/binding';
 import { BoundSocket, dgramHandle, handleOf, type Handle } from './node-internals';
@@ -21,50 +26,75 @@ interface Endpoints {
   remote?: { address: string; port: number };
 }
 
+/** What locate found behind a target. */
+export interface Located {
+  /** The descriptor, or a negative error when the target has no live socket. */
+  readonly fd: number;
+  /** Whether it is TCP; undefined for a bare descriptor, whose kind only the OS knows. */
+  readonly tcp: boolean | undefined;
+  /** Why there is no socket, when fd < 0. */
+  readonly why: string;
+}
+
+// What each of Node's handles was found to hold, by handle: a handle keeps
+// one OS socket from the moment it has one until it is closed, and Node drops
+// a closed handle (a destroyed socket's `_handle` is null; a reconnect makes
+// a new one), so an entry is never handed out for a socket it no longer
+// holds, even after the OS gives its number to another. Reading `handle.fd`
+// crosses into C++ on every call, and on Windows the SOCKET has to be
+// searched for: both are paid once per handle, as is the question whether it
+// is TCP (one system call).
+const byHandle = new WeakMap<Handle, Located>();
+// A bare descriptor, and a target without a live socket: never cached, and
+// reused by the next call.
+const bare: { fd: number; tcp: undefined; why: '' } = { fd: -1, tcp: undefined, why: '' };
+const missing: { fd: number; tcp: undefined; why: string } = { fd: EBADF, tcp: undefined, why: '' };
+
+function noSocket(errno: number, why: string): Located {
+  missing.fd = errno;
+  missing.why = why;
+  return missing;
+}
+
 // Windows: Node never gives out the SOCKET behind a TCP or UDP handle (fd
 // reads -1, or EBADF for UDP), so it is found by its endpoints — the native
-// findSocket scans this process's handle table, see native/win/find_socket.cc —
-// and remembered per Node object with the very handle it was found for.
-// Once Node closes or replaces that handle, the number is never handed out
-// again, even if Windows has since given it to another socket.
-const found = new WeakMap<object, { handle: Handle; socket: number }>();
-
-function windowsSocket(owner: object, handle: Handle, what: string, endpoints: () => Endpoints | undefined): number {
-  const known = found.get(owner);
-  if (known !== undefined && known.handle === handle) return known.socket;
-  const ends = endpoints();
-  if (ends === undefined) throw systemError(EBADF, 'fdOf', `${what} has no OS socket yet (not connected or bound)`);
+// findSocket scans this process's handle table, see native/win/find_socket.cc.
+function windowsSocket(what: string, ends: Endpoints | undefined): number | Located {
+  if (ends === undefined) return noSocket(EBADF, `${what} has no OS socket yet (not connected or bound)`);
   // An IPv6 zone does not tell sockets apart.
   const local = ends.local.address.split('%')[0];
   const remote = ends.remote?.address.split('%')[0] ?? null;
   const socket = native.findSocket(
     ends.udp ? 1 : 0,
-    net.isIP(local) === 6 ? 1 : 0,
+    isIP(local) === 6 ? 1 : 0,
     ends.local.port,
     ends.remote?.port ?? 0,
     local,
     remote,
   );
-  if (socket < 0) throw systemError(socket, 'fdOf', `${what}: no socket of this process has its endpoints`);
-  found.set(owner, { handle, socket });
-  return socket;
+  return socket >= 0 ? socket : noSocket(socket, `${what}: no socket of this process has its endpoints`);
 }
 
-function fromHandle(
+// The first look at a handle: its socket, then cached.
+function find(
   handle: Handle | null | undefined,
   what: string,
-  owner?: object,
-  endpoints?: () => Endpoints | undefined,
-): number {
-  const fd = handle?.fd;
-  if (typeof fd === 'number' && fd >= 0) return fd;
-  if (handle && owner !== undefined && endpoints !== undefined && process.platform === 'win32') {
-    return windowsSocket(owner, handle, what, endpoints);
+  endpoints: () => Endpoints | undefined,
+  udp: boolean,
+): Located {
+  if (!handle) return noSocket(EBADF, `${what} is closed or not yet open`);
+  let fd = handle.fd;
+  if (!(typeof fd === 'number' && fd >= 0)) {
+    // Node reports -1 (or a negative error) while no OS socket exists yet:
+    // before connect/bind.
+    if (process.platform !== 'win32') return noSocket(EBADF, `${what} has no OS socket yet (not connected or bound)`);
+    const found = windowsSocket(what, endpoints());
+    if (typeof found !== 'number') return found;
+    fd = found;
   }
-  // Node reports -1 (or a negative error) while no OS socket exists yet:
-  // before connect/bind.
-  const state = handle ? 'has no OS socket yet (not connected or bound)' : 'is closed or not yet open';
-  throw systemError(EBADF, 'fdOf', `${what} ${state}`);
+  const found: Located = { fd, tcp: !udp && native.isTcp(fd) === 1, why: '' };
+  byHandle.set(handle, found);
+  return found;
 }
 
 function socketEndpoints(socket: net.Socket): Endpoints | undefined {
@@ -109,17 +139,47 @@ function dgramEndpoints(socket: dgram.Socket): Endpoints | undefined {
  * endpoints the first time (a scan of the process's handles) and cached.
  */
 export function fdOf(target: Target): number {
+  return descriptor(locate(target));
+}
+
+/** The descriptor locate found, or the system error (EBADF) it found instead. */
+export function descriptor(at: Located): number {
+  if (at.fd < 0) throw systemError(at.fd, 'fdOf', at.why);
+  return at.fd;
+}
+
+/**
+ * What fdOf finds, without throwing a system error yet, so that a caller
+ * validates its other arguments first (as Node does: arguments, then system
+ * calls): the descriptor or why there is none, and whether the socket is
+ * known to be TCP. Throws only for a target of the wrong type or range.
+ * What it returns for a bare descriptor or a missing socket is reused by the
+ * next call: read it before calling again.
+ */
+export function locate(target: Target): Located {
   const t: unknown = target;
-  if (BoundSocket !== undefined && t instanceof BoundSocket) return fromHandle({ fd: t.fd() }, 'bound socket');
-  if (typeof target === 'number') return validateFd(target, 'target');
-  if (target instanceof net.Socket) {
-    return fromHandle(handleOf(target), 'socket', target, () => socketEndpoints(target));
+  if (typeof target === 'number') {
+    bare.fd = validateFd(target, 'target');
+    return bare;
   }
-  if (target instanceof net.Server) {
-    return fromHandle(handleOf(target), 'server', target, () => serverEndpoints(target));
+  // The cached entry first: no closure is made on this path.
+  if (target instanceof Socket) {
+    const h = handleOf(target);
+    return (h && byHandle.get(h)) || find(h, 'socket', () => socketEndpoints(target), false);
   }
-  if (target instanceof dgram.Socket) {
-    return fromHandle(dgramHandle(target), 'dgram socket', target, () => dgramEndpoints(target));
+  if (target instanceof Server) {
+    const h = handleOf(target);
+    return (h && byHandle.get(h)) || find(h, 'server', () => serverEndpoints(target), false);
+  }
+  if (target instanceof DgramSocket) {
+    const h = dgramHandle(target);
+    return (h && byHandle.get(h)) || find(h, 'dgram socket', () => dgramEndpoints(target), true);
+  }
+  if (BoundSocket !== undefined && t instanceof BoundSocket) {
+    const fd = t.fd();
+    if (fd < 0) return noSocket(EBADF, 'bound socket has no OS socket yet (not connected or bound)');
+    bare.fd = fd;
+    return bare;
   }
   throw invalidArgType(
     'target',

@@ -9,6 +9,7 @@
 
 #include "args.h"
 #include "census.h"
+#include "layout.h"
 #include "ops.h"
 #include "socket.h"
 #include "sockopt.h"
@@ -27,7 +28,7 @@ constexpr size_t kScratchSlots = 64;
 
 // Bumped whenever the functions below change their arguments or results;
 // lib/native.ts refuses a binary built for another version.
-constexpr int kInterfaceVersion = 5;
+constexpr int kInterfaceVersion = 6;
 
 // Named options travel the same way in: JS writes up to kMaxOps ops into
 // `ops` and their strings into `text`, both exported, and calls
@@ -140,6 +141,16 @@ Napi::Value GetOp(const Napi::CallbackInfo& info) {
                                      sizeof shared->text, shared->scratch));
 }
 
+// isTcp(fd) -> 1 | 0 | -errno
+Napi::Value IsTcp(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const fd_t fd = a.Fd();
+  if (!a.ok()) return {};
+  bool tcp = false;
+  int rc = sockctl::IsTcp(fd, &tcp);
+  return Result(info, rc != 0 ? rc : tcp ? 1 : 0);
+}
+
 // openSocket(udp, ipv6) -> [fd, ""] | [-errno, failed syscall]
 Napi::Value OpenSocket(const Napi::CallbackInfo& info) {
   Args a(info);
@@ -203,47 +214,6 @@ Napi::Value Close(const Napi::CallbackInfo& info) {
   return Result(info, sockctl::Close(fd));
 }
 
-// Where lib/census.ts finds each field of a listSockets record (census.h),
-// so no offset is written twice. Every OS exports it, census or not.
-Napi::Object CensusRecord(Napi::Env env) {
-  using sockctl::SocketRecord;
-  Napi::Object r = Napi::Object::New(env);
-  r["bytes"] = sizeof(SocketRecord);
-  r["fd"] = offsetof(SocketRecord, fd);
-  r["family"] = offsetof(SocketRecord, family);
-  r["state"] = offsetof(SocketRecord, state);
-  r["localPort"] = offsetof(SocketRecord, local_port);
-  r["remotePort"] = offsetof(SocketRecord, remote_port);
-  r["localAddress"] = offsetof(SocketRecord, local_address);
-  r["remoteAddress"] = offsetof(SocketRecord, remote_address);
-  r["receiveQueue"] = offsetof(SocketRecord, receive_queue);
-  r["sendQueue"] = offsetof(SocketRecord, send_queue);
-  return r;
-}
-
-// The op ABI's numbers (ops.h), so lib/native/abi.ts writes none of them.
-Napi::Object OpAbi(Napi::Env env) {
-  Napi::Object abi = Napi::Object::New(env);
-  Napi::Object kinds = Napi::Object::New(env);
-  kinds["int"] = static_cast<int>(sockctl::kOpInt);
-  kinds["linger"] = static_cast<int>(sockctl::kOpLinger);
-  kinds["text"] = static_cast<int>(sockctl::kOpText);
-  kinds["interface"] = static_cast<int>(sockctl::kOpInterface);
-  kinds["keepAliveVals"] = static_cast<int>(sockctl::kOpKeepAliveVals);
-  abi["kinds"] = kinds;
-  Napi::Object stages = Napi::Object::New(env);
-  stages["unbound"] = static_cast<int>(sockctl::kUnbound);
-  stages["bound"] = static_cast<int>(sockctl::kBound);
-  stages["listening"] = static_cast<int>(sockctl::kListening);
-  stages["connected"] = static_cast<int>(sockctl::kConnected);
-  abi["stages"] = stages;
-  abi["tcpOnly"] = sockctl::kTcpOnly;
-  abi["tooLate"] = sockctl::kTooLate;
-  abi["notTcp"] = sockctl::kNotTcp;
-  abi["opInts"] = static_cast<int>(sizeof(sockctl::Op) / sizeof(int32_t));
-  return abi;
-}
-
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // The shared memory lives as long as this module instance (one per
   // worker): the instance data holds a reference until the env goes away.
@@ -261,38 +231,25 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       Napi::Uint8Array::New(env, kTextBytes, buffer, offsetof(Shared, text));
   exports["interfaceVersion"] = Napi::Number::New(env, kInterfaceVersion);
 
-  exports["setInt"] = Napi::Function::New(env, SetInt, "setInt");
-  exports["getInt"] = Napi::Function::New(env, GetInt, "getInt", data);
-  exports["setBytes"] = Napi::Function::New(env, SetBytes, "setBytes");
-  exports["getBytes"] = Napi::Function::New(env, GetBytes, "getBytes");
-  exports["tcpInfo"] = Napi::Function::New(env, TcpInfo, "tcpInfo", data);
-  exports["apply"] = Napi::Function::New(env, Apply, "apply", data);
-  exports["getOp"] = Napi::Function::New(env, GetOp, "getOp", data);
-  exports["openSocket"] = Napi::Function::New(env, OpenSocket, "openSocket");
-  exports["bind"] = Napi::Function::New(env, Bind, "bind");
-  exports["close"] = Napi::Function::New(env, Close, "close");
-  exports["findSocket"] = Napi::Function::New(env, FindSocket, "findSocket");
-  exports["listSockets"] = Napi::Function::New(env, ListSockets, "listSockets");
+  exports["setInt"] = Napi::Function::New<SetInt>(env, "setInt");
+  exports["getInt"] = Napi::Function::New<GetInt>(env, "getInt", data);
+  exports["setBytes"] = Napi::Function::New<SetBytes>(env, "setBytes");
+  exports["getBytes"] = Napi::Function::New<GetBytes>(env, "getBytes");
+  exports["tcpInfo"] = Napi::Function::New<TcpInfo>(env, "tcpInfo", data);
+  exports["apply"] = Napi::Function::New<Apply>(env, "apply", data);
+  exports["getOp"] = Napi::Function::New<GetOp>(env, "getOp", data);
+  exports["isTcp"] = Napi::Function::New<IsTcp>(env, "isTcp");
+  exports["openSocket"] = Napi::Function::New<OpenSocket>(env, "openSocket");
+  exports["bind"] = Napi::Function::New<Bind>(env, "bind");
+  exports["close"] = Napi::Function::New<Close>(env, "close");
+  exports["findSocket"] = Napi::Function::New<FindSocket>(env, "findSocket");
+  exports["listSockets"] = Napi::Function::New<ListSockets>(env, "listSockets");
   exports["hasCensus"] = Napi::Boolean::New(env, sockctl::kHasCensus);
-  exports["censusRecord"] = CensusRecord(env);
-  exports["opAbi"] = OpAbi(env);
+  exports["censusRecord"] = sockctl::CensusRecord(env);
+  exports["opAbi"] = sockctl::OpAbi(env);
 
-  Napi::Object constants = Napi::Object::New(env);
-  for (size_t i = 0; i < sockctl::kConstantCount; i++) {
-    constants[sockctl::kConstants[i].name] = sockctl::kConstants[i].value;
-  }
-  exports["constants"] = constants;
-
-  Napi::Array fields = Napi::Array::New(env);
-  const char* names[] = {
-#define SOCKCTL_NAME(name) #name,
-      SOCKCTL_TCP_INFO_FIELDS(SOCKCTL_NAME)
-#undef SOCKCTL_NAME
-  };
-  for (uint32_t i = 0; i < sockctl::kTcpInfoFieldCount; i++) {
-    fields[i] = names[i];
-  }
-  exports["tcpInfoFields"] = fields;
+  exports["constants"] = sockctl::Constants(env);
+  exports["tcpInfoFields"] = sockctl::TcpInfoFields(env);
   exports["tcpInfoOptionBits"] =
       Napi::Number::New(env, sockctl::kTcpInfoOptionBits);
   return exports;

@@ -29,39 +29,66 @@ Stage StageOf(const SocketFacts& s) {
   return s.bound ? kBound : kUnbound;
 }
 
-// The socket's stage and family, asked once per batch and only when an op
-// needs them.
+// What a batch asks about its socket, each asked once and only when an op
+// needs it: the stage and family (DescribeSocket), and whether it is TCP
+// (IsTcp: one call on Linux and Windows).
 class Lazy {
  public:
   explicit Lazy(fd_t fd) : fd_(fd) {}
-  int Get(int* family, int* stage, bool* tcp) {
-    if (!asked_) {
+  int Facts(int* family, int* stage) {
+    if (!described_) {
       SocketFacts facts = {};
       rc_ = DescribeSocket(fd_, &facts);
       family_ = facts.family;
       stage_ = StageOf(facts);
-      tcp_ = !facts.datagram && (facts.family == 4 || facts.family == 6);
-      asked_ = true;
+      described_ = true;
     }
     *family = family_;
     *stage = stage_;
-    *tcp = tcp_;
     return rc_;
+  }
+  int Tcp(bool* tcp) {
+    if (!tcp_known_) {
+      int rc = IsTcp(fd_, &tcp_);
+      if (rc != 0) return rc;
+      tcp_known_ = true;
+    }
+    *tcp = tcp_;
+    return 0;
   }
 
  private:
   fd_t fd_;
-  bool asked_ = false;
-  bool tcp_ = false;
+  bool described_ = false, tcp_known_ = false, tcp_ = false;
   int rc_ = 0, family_ = 0, stage_ = 0;
 };
 
 bool InTime(int32_t phase, int stage) { return (phase >> stage) & 1; }
 
-// Whether `op` needs the socket described before it runs.
-bool NeedsFacts(const Op& op) {
-  return (op.phase & kEveryStage) != kEveryStage || (op.phase & kTcpOnly) ||
-         op.level6 >= 0;
+// 0 when `op` may run on this socket, kNotTcp, kTooLate (only `setting`: a
+// getter is never too late), or an error.
+int Check(Lazy* socket, const Op& op, bool setting, int* family) {
+  const bool staged = setting && (op.phase & kEveryStage) != kEveryStage;
+  int stage = kConnected;
+  if (staged || op.level6 >= 0) {
+    int rc = socket->Facts(family, &stage);
+    if (rc != 0) return rc;
+  }
+  if (op.phase & kTcpOnly) {
+    bool tcp = false;
+    int rc = socket->Tcp(&tcp);
+    if (rc != 0) return rc;
+    if (!tcp) return kNotTcp;
+  }
+  return staged && !InTime(op.phase, stage) ? kTooLate : 0;
+}
+
+// A refusal (rc < 0) of a kTcpOnRefusal op, said as kNotTcp when the socket
+// is not TCP; any other result as it is.
+int NotTcpIfRefused(Lazy* socket, const Op& op, int rc) {
+  if (rc >= 0 || !(op.phase & kTcpOnRefusal)) return rc;
+  bool tcp = true;
+  return socket->Tcp(&tcp) == 0 && !tcp ? kNotTcp : rc;
 }
 
 int Level(const Op& op, int family) {
@@ -104,40 +131,8 @@ int SetOp(fd_t fd, const Op& op, int family, const char* text,
   }
 }
 
-}  // namespace
-
-size_t ApplyOps(fd_t fd, const Op* ops, size_t count, const char* text,
-                size_t text_size, double* results) {
-  Lazy state(fd);
-  for (size_t i = 0; i < count; i++) {
-    const Op& op = ops[i];
-    int family = 0, stage = 0, rc = 0;
-    bool tcp = false;
-    if (NeedsFacts(op)) rc = state.Get(&family, &stage, &tcp);
-    if (rc == 0 && (op.phase & kTcpOnly) && !tcp) {
-      results[i] = kNotTcp;
-      continue;
-    }
-    if (rc == 0 && !InTime(op.phase, stage)) {
-      results[i] = kTooLate;
-      continue;
-    }
-    if (rc == 0) rc = SetOp(fd, op, family, text, text_size);
-    results[i] = rc;
-    if (rc != 0) return i;
-  }
-  return count;
-}
-
-int GetOp(fd_t fd, const Op& op, char* text, size_t text_size, double* out) {
-  int family = 0;
-  if (op.level6 >= 0 || (op.phase & kTcpOnly)) {
-    int stage = 0;
-    bool tcp = false;
-    int rc = Lazy(fd).Get(&family, &stage, &tcp);
-    if (rc != 0) return rc;
-    if ((op.phase & kTcpOnly) && !tcp) return kNotTcp;
-  }
+int ReadOp(fd_t fd, const Op& op, int family, char* text, size_t text_size,
+           double* out) {
   const int level = Level(op, family), name = Name(op, family);
   switch (op.kind) {
     case kOpInt: {
@@ -178,6 +173,32 @@ int GetOp(fd_t fd, const Op& op, char* text, size_t text_size, double* out) {
     default:  // kOpKeepAliveVals cannot be read back
       return kErrInvalid;
   }
+}
+
+}  // namespace
+
+size_t ApplyOps(fd_t fd, const Op* ops, size_t count, const char* text,
+                size_t text_size, double* results) {
+  Lazy socket(fd);
+  for (size_t i = 0; i < count; i++) {
+    const Op& op = ops[i];
+    int family = 0;
+    int rc = Check(&socket, op, true, &family);
+    if (rc == 0)
+      rc = NotTcpIfRefused(&socket, op, SetOp(fd, op, family, text, text_size));
+    results[i] = rc;
+    if (rc < 0) return i;
+  }
+  return count;
+}
+
+int GetOp(fd_t fd, const Op& op, char* text, size_t text_size, double* out) {
+  int family = 0;
+  Lazy socket(fd);
+  int rc = Check(&socket, op, false, &family);
+  if (rc != 0) return rc;
+  return NotTcpIfRefused(&socket, op,
+                         ReadOp(fd, op, family, text, text_size, out));
 }
 
 }  // namespace sockctl

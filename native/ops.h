@@ -29,10 +29,15 @@ enum Stage : int32_t {
   kConnected = 3
 };
 // Op::phase: bit s set = still in time at Stage s. Which stages each phase
-// keeps is written once, in lib/options/table.ts (PHASES); kTcpOnly marks an
-// option that only a TCP socket takes.
+// keeps is written once, in lib/options/table.ts (PHASES). An option only a
+// TCP socket takes carries one of two checks: kTcpOnly asks the OS first
+// (for a socket known not to be TCP, or whose kind only the OS knows and
+// that the kernel would take the option on anyway); kTcpOnRefusal asks only
+// when the OS refuses the option, so the common case costs no system call
+// (a bare descriptor). A socket known to be TCP carries neither.
 constexpr int32_t kEveryStage = 0xF;
 constexpr int32_t kTcpOnly = 0x10;
+constexpr int32_t kTcpOnRefusal = 0x20;
 struct Op {
   int32_t kind;
   int32_t phase;

@@ -39,6 +39,11 @@ struct SocketFacts {
 };
 int DescribeSocket(fd_t fd, SocketFacts* facts);
 
+// Whether the socket is TCP (an IPv4 or IPv6 stream socket), asked with the
+// fewest system calls the OS allows: what a TCP-only option checks, so
+// cheaper than DescribeSocket.
+int IsTcp(fd_t fd, bool* tcp);
+
 // Windows only: Node keeps the SOCKET behind a TCP or UDP handle to itself
 // (its fd reads -1), so the socket is found by what Node does tell, its
 // endpoints. Returns the SOCKET (>= 0) or a negative error, EBADF when no

@@ -5,7 +5,7 @@
 // native/ holds what every OS shares; each folder below it, one OS family's
 // side of the portable headers.
 
-const shared = ['native/addon.cc', 'native/ops.cc', 'native/sockopt.cc'];
+const shared = ['native/addon.cc', 'native/layout.cc', 'native/ops.cc', 'native/sockopt.cc'];
 const posix = ['native/posix/sockopt.cc', 'native/posix/socket.cc', 'native/posix/constants.cc'];
 const perOs = {
   linux: [...posix, 'native/linux/tcp_info.cc', 'native/linux/census.cc'],

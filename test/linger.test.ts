@@ -1,11 +1,12 @@
 import { once } from 'node:events';
 import type net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { abort, getLinger, MAX_LINGER_SECONDS, openBoundSocket, setLinger, type Target } from '../lib';
+import { abort, constants, fdOf, getLinger, MAX_LINGER_SECONDS, openBoundSocket, setLinger, type Target } from '../lib';
 import { onCleanup } from './helpers/cleanup';
 import { expectCode } from './helpers/errors';
 import { windows } from './helpers/platform';
-import { closeFd, drain, pair, tlsPair, tupleOf, waitFor, type Host } from './helpers/sockets';
+import { boundDgram, closeFd, drain, pair, tlsPair, tupleOf, waitFor, type Host } from './helpers/sockets';
+import { sockoptOnDup } from './witness/dup';
 import { noStateWitness, ssStates } from './witness/ss';
 
 /**
@@ -56,13 +57,27 @@ describe.each<Host>(['127.0.0.1', '::1'])('SO_LINGER on %s', (host) => {
     expect(getLinger(fd)).toEqual({ enabled: true, seconds: 4 });
   });
 
-  it('refuses a UDP socket, where linger means nothing, as not TCP', () => {
-    const fd = openBoundSocket({ type: 'udp', address: host });
-    onCleanup(() => closeFd(fd));
-    const err = expectCode(() => setLinger(fd, 4), 'ERR_SOCKET_OPTION_TCP_ONLY');
+  it('refuses a dgram.Socket, where linger means nothing, as not TCP', async () => {
+    const socket = await boundDgram(host);
+    const err = expectCode(() => setLinger(socket, 4), 'ERR_SOCKET_OPTION_TCP_ONLY');
     expect(err).toBeInstanceOf(TypeError);
     expect(err).toMatchObject({ option: 'linger' });
-    expectCode(() => getLinger(fd), 'ERR_SOCKET_OPTION_TCP_ONLY');
+    expectCode(() => getLinger(socket), 'ERR_SOCKET_OPTION_TCP_ONLY');
+    // Nothing was set: the kernel, on a duplicate in another process (l_onoff, the first int of struct linger).
+    if (!windows) expect(sockoptOnDup(fdOf(socket), [[constants.SOL_SOCKET, constants.SO_LINGER]])).toEqual([0]);
+  });
+
+  it('leaves a bare UDP descriptor to the kernel: POSIX takes the linger, Winsock refuses it as not TCP', () => {
+    const fd = openBoundSocket({ type: 'udp', address: host });
+    onCleanup(() => closeFd(fd));
+    if (windows) {
+      // WSAENOPROTOOPT: sockctl then asks, and says why.
+      expectCode(() => setLinger(fd, 4), 'ERR_SOCKET_OPTION_TCP_ONLY');
+      return;
+    }
+    setLinger(fd, 4);
+    expect(getLinger(fd)).toEqual({ enabled: true, seconds: 4 });
+    expect(sockoptOnDup(fd, [[constants.SOL_SOCKET, constants.SO_LINGER]])).toEqual([1]);
   });
 });
 

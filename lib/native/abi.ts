@@ -45,6 +45,22 @@ export function writeOp(i: number, s: OpSpelling, kind: number, value: number, e
   ops[at + 7] = s.option6;
 }
 
+/**
+ * Fits the TCP-only check of ops 0..count (written as opAbi.tcpOnly: ask the
+ * OS first) to what is known of the socket: none for a socket known to be
+ * TCP; for one whose kind is not known (`undefined`: a bare descriptor),
+ * only if the OS refuses the option, so that the common case costs no
+ * system call. The kernel takes SO_KEEPALIVE and SO_LINGER on any socket,
+ * so on a bare descriptor those two are not checked.
+ */
+export function fitTcpCheck(count: number, tcp: boolean | undefined): void {
+  if (tcp === false) return;
+  const bits = tcp ? 0 : abi.tcpOnRefusal;
+  for (let at = 1; at < count * OP_INTS; at += OP_INTS) {
+    if (ops[at] & abi.tcpOnly) ops[at] = (ops[at] & ~abi.tcpOnly) | bits;
+  }
+}
+
 /** The value slot of op i, as the codec wrote it. */
 export function opValue(i: number): number {
   return ops[i * OP_INTS + 4];

@@ -47,6 +47,8 @@ export interface Native {
     localAddress: string,
     remoteAddress: string | null,
   ): number;
+  /** 1 when the socket is TCP (an IPv4 or IPv6 stream socket), 0 when not, or a negative error: one system call on Linux and Windows. */
+  isTcp(fd: number): number;
   /** Records of this process's TCP sockets in the states of the mask, or a negative error. */
   listSockets(osStatesMask: number, withInfo: number): Buffer | number;
   /** False where the OS offers no census (listSockets is then never called). */
@@ -68,6 +70,7 @@ export interface Native {
     kinds: Record<'int' | 'linger' | 'text' | 'interface' | 'keepAliveVals', number>;
     stages: Record<'unbound' | 'bound' | 'listening' | 'connected', number>;
     tcpOnly: number;
+    tcpOnRefusal: number;
     tooLate: number;
     notTcp: number;
     opInts: number;
@@ -94,7 +97,7 @@ export interface CensusRecordLayout {
 }
 
 /** The native interface this file describes; native/addon.cc says which it has. */
-const INTERFACE_VERSION = 5;
+const INTERFACE_VERSION = 6;
 
 // dist/native/ and lib/native/ both sit two levels below the package root.
 export const native: Native = load(path.join(__dirname, '..', '..'));
@@ -102,7 +105,9 @@ export const native: Native = load(path.join(__dirname, '..', '..'));
 /** The addon, or an error that says what to do (node-gyp-build's own is the cause). */
 function load(root: string): Native {
   try {
-    return nodeGypBuild(root) as Native;
+    // A copy: the addon's own exports object sits in V8's slow
+    // (dictionary) mode, which every `native.x(…)` call would pay for.
+    return { ...(nodeGypBuild(root) as Native) };
   } catch (cause) {
     // node-gyp-build's own test for the libc tag of a Linux prebuild.
     const libc = process.platform !== 'linux' ? '' : existsSync('/etc/alpine-release') ? '-musl' : '-glibc';

@@ -1,15 +1,15 @@
 // setOption, getOption and apply: named options from the table, validated
 // in full before any system call, a whole batch in one native call.
 import { featureUnavailable, invalidArgType, systemError, tcpOnly, tooLate, type ApplyError } from '../errors';
-import { NOT_TCP, scratch, TOO_LATE, writeOp } from '../native/abi';
+import { fitTcpCheck, KIND, NOT_TCP, scratch, TOO_LATE, writeOp } from '../native/abi';
 import { native } from '../native/binding';
-import { fdOf, type Target } from '../target';
+import { descriptor, locate, type Target } from '../target';
 import { unknownKey } from '../validate';
 import { refuseBlockingLinger } from './windows-linger';
 import { decode, put } from './codec';
 import { usable } from './features';
 import { newPair, putKeepAliveVals } from './keepalive-vals';
-import { plan, type Skipped } from './plan';
+import { planOnce, type Skipped } from './plan';
 import type { Resolved } from './resolve';
 import { OPTION_NAMES, OPTIONS, PHASES, type OptionName } from './table';
 import type { OptionInput, OptionValues } from './types';
@@ -43,10 +43,13 @@ function lookup(name: unknown, arg = 'name'): Resolved {
  * before it; nothing after it is tried.
  */
 export function apply(target: Target, policy: Partial<OptionInput>): ApplyResult {
-  const fd = fdOf(target);
-  const p = plan(policy, 'policy');
+  const at = locate(target);
+  const p = planOnce(policy, 'policy');
+  const fd = descriptor(at);
+  const tcp = at.tcp;
   refuseBlockingLinger(target, policy.linger);
-  const result: ApplyResult = { applied: [], skipped: p.skipped };
+  const result: ApplyResult = { applied: [], skipped: p.skipped.slice() };
+  fitTcpCheck(p.count, tcp);
   const done = p.count === 0 ? 0 : native.apply(fd, p.count);
   p.batch.forEach((r, i) => {
     const op = p.opOf[i];
@@ -77,11 +80,14 @@ export function setOption<K extends OptionName>(target: Target, name: K, value: 
 
 /** setOption, with the value named in errors as the caller's API names it. */
 export function setNamed(target: Target, name: OptionName, value: unknown, arg: string): void {
-  const fd = fdOf(target);
+  const at = locate(target);
   const r = lookup(name);
   if (r.keepAliveVals) putKeepAliveVals(newPair(0), r, value, arg);
   else put(0, r, value, arg, 0);
-  if (name === 'linger') refuseBlockingLinger(target, value);
+  const fd = descriptor(at);
+  const tcp = at.tcp;
+  if (r.kind === KIND.linger) refuseBlockingLinger(target, value);
+  if (r.tcp) fitTcpCheck(1, tcp);
   if (native.apply(fd, 1) === 0) throw systemError(scratch[0], 'setsockopt', r.os.name);
   if (scratch[0] === TOO_LATE) throw tooLate(r.name, r.row.phase, PHASES[r.row.phase].tooLate);
   if (scratch[0] === NOT_TCP) throw tcpOnly(r.name);
@@ -92,10 +98,13 @@ export function setNamed(target: Target, name: OptionName, value: unknown, arg: 
  * doubled reads back doubled.
  */
 export function getOption<K extends OptionName>(target: Target, name: K): OptionValues[K] {
-  const fd = fdOf(target);
+  const at = locate(target);
   const r = lookup(name);
   if (r.keepAliveVals) throw featureUnavailable(`reading ${name} (Windows before build 1709)`);
+  const fd = descriptor(at);
+  const tcp = at.tcp;
   writeOp(0, r, r.kind, 0, 0);
+  if (r.tcp) fitTcpCheck(1, tcp);
   const rc = native.getOp(fd);
   if (rc < 0) throw systemError(rc, 'getsockopt', r.os.name);
   if (rc === NOT_TCP) throw tcpOnly(r.name);

@@ -1,7 +1,7 @@
 // The raw getsockopt/setsockopt, and the constants of this platform's build.
 import { invalidArgType, outOfRange, systemError } from '../errors';
 import { native } from '../native/binding';
-import { fdOf, type Target } from '../target';
+import { descriptor, locate, type Target } from '../target';
 import { validateInteger } from '../validate';
 
 /** The names every platform's build defines (native/constants_*.cc): always a number. */
@@ -88,7 +88,7 @@ export const MAX_RAW_OPTION_BYTES = 65536;
  * and returns them, trimmed to the length the OS reported.
  */
 export function getsockopt(target: Target, level: number, name: number, length = 4): Buffer {
-  const fd = fdOf(target);
+  const at = locate(target);
   validateInteger(level, 'level', 0, 0x7fffffff);
   validateOptionName(name);
   if (typeof length !== 'number') throw invalidArgType('length', 'of type number', length);
@@ -96,7 +96,7 @@ export function getsockopt(target: Target, level: number, name: number, length =
     throw outOfRange('length', `an integer >= 0 and <= ${MAX_RAW_OPTION_BYTES}`, length);
   }
   const buf = Buffer.alloc(length);
-  const rc = native.getBytes(fd, level, name, buf);
+  const rc = native.getBytes(descriptor(at), level, name, buf);
   check(rc, 'getsockopt', optionLabel(level, name));
   return buf.subarray(0, rc);
 }
@@ -111,24 +111,27 @@ export function setsockopt(
   name: number,
   value: number | boolean | ArrayBufferView,
 ): void {
-  const fd = fdOf(target);
+  const at = locate(target);
   validateInteger(level, 'level', 0, 0x7fffffff);
   validateOptionName(name);
-  let rc: number;
+  let int = 0;
+  let bytes: Uint8Array | undefined;
   if (typeof value === 'boolean') {
-    rc = native.setInt(fd, level, name, value ? 1 : 0);
+    int = value ? 1 : 0;
   } else if (typeof value === 'number') {
     if (!Number.isInteger(value) || value < -0x80000000 || value > 0x7fffffff) {
       throw outOfRange('value', 'a 32-bit integer', value);
     }
-    rc = native.setInt(fd, level, name, value);
+    int = value;
   } else if (ArrayBuffer.isView(value)) {
     if (value.byteLength > MAX_RAW_OPTION_BYTES) {
       throw outOfRange('value.byteLength', `<= ${MAX_RAW_OPTION_BYTES}`, value.byteLength);
     }
-    rc = native.setBytes(fd, level, name, new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+    bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   } else {
     throw invalidArgType('value', 'of type number or boolean, or a Buffer, TypedArray or DataView', value);
   }
+  const fd = descriptor(at);
+  const rc = bytes === undefined ? native.setInt(fd, level, name, int) : native.setBytes(fd, level, name, bytes);
   check(rc, 'setsockopt', optionLabel(level, name));
 }

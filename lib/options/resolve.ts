@@ -18,6 +18,8 @@ export interface Resolved extends OpSpelling {
    * load once the probe has seen them all; every Resolved has one shape.
    */
   value: OptionRow['value'];
+  /** Only a TCP socket takes it (the row's `tcp`, copied for the same reason). */
+  tcp: boolean;
   kind: number;
   /** The OS counts in units of `scale` of the option's unit. */
   scale: number;
@@ -43,6 +45,7 @@ for (const name of OPTION_NAMES) {
     row,
     os,
     value: row.value,
+    tcp: row.tcp === true,
     phaseBits: phaseBits(PHASES[row.phase].inTimeAt, row.tcp === true),
     level,
     option,

@@ -55,6 +55,11 @@ bool HasLocalEnd(const sockaddr_storage& ss) {
   return false;
 }
 
+#ifdef __linux__
+constexpr int kIpprotoMptcp = 262;  // IPPROTO_MPTCP, Linux 5.6; older
+                                    // headers lack the name
+#endif
+
 int FamilyOf(const sockaddr_storage& ss) {
 #ifdef __linux__
   // A dual-stack socket bound to an IPv4-mapped address carries IPv4: its
@@ -120,6 +125,29 @@ int DescribeSocket(fd_t fd, SocketFacts* facts) {
   facts->connected =
       getpeername(s, reinterpret_cast<sockaddr*>(&peer), &len) == 0;
   return 0;
+}
+
+int IsTcp(fd_t fd, bool* tcp) {
+#ifdef __linux__
+  // One call: the protocol is TCP (or MPTCP, which takes TCP's options)
+  // only for an IPv4 or IPv6 stream socket.
+  int protocol = 0;
+  int rc = GetInt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol);
+  *tcp = rc == 0 && (protocol == IPPROTO_TCP || protocol == kIpprotoMptcp);
+  return rc;
+#else
+  int type = 0;
+  int rc = GetInt(fd, SOL_SOCKET, SO_TYPE, &type);
+  if (rc != 0) return rc;
+  sockaddr_storage ss = {};
+  socklen_t len = sizeof ss;
+  if (getsockname(static_cast<int>(fd), reinterpret_cast<sockaddr*>(&ss),
+                  &len) != 0)
+    return -errno;
+  *tcp = type == SOCK_STREAM &&
+         (ss.ss_family == AF_INET || ss.ss_family == AF_INET6);
+  return 0;
+#endif
 }
 
 // Node hands out the descriptor itself here; there is nothing to search.

@@ -74,4 +74,14 @@ int DescribeSocket(fd_t fd, SocketFacts* facts) {
   return 0;
 }
 
+int IsTcp(fd_t fd, bool* tcp) {
+  WSAPROTOCOL_INFOW info = {};
+  int len = sizeof info;
+  if (getsockopt(Sock(fd), SOL_SOCKET, SO_PROTOCOL_INFOW,
+                 reinterpret_cast<char*>(&info), &len) != 0)
+    return SocketError(Sock(fd));
+  *tcp = info.iProtocol == IPPROTO_TCP;
+  return 0;
+}
+
 }  // namespace sockctl

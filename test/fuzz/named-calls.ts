@@ -1,7 +1,8 @@
 // setOption, getOption and apply on the fixture's targets. An argument error
 // comes before any system call, so its code is known exactly; past that, the
-// target decides (a closed descriptor: EBADF), except that a policy with
-// nothing to set makes no system call at all and must succeed.
+// target decides (a destroyed socket or a closed descriptor: EBADF), except
+// that a policy with nothing to set on a descriptor makes no system call at
+// all and must succeed.
 import * as sockctl from '../../lib';
 import { judge, must, outcomeOf, SYSTEM, TCP_ONLY, TOO_LATE, UNAVAILABLE, type Outcome, type Want } from './contract';
 import type { Fuzzer, Target } from './fixture';
@@ -60,10 +61,11 @@ function draw(f: Fuzzer, fn: string): Call {
 }
 
 function wantFor(fn: string, t: Target, c: Call): Want {
-  // fdOf judges the target first.
-  const early = t.kind === 'notype' || t.kind === 'range' || t.kind === 'gone';
-  if (early) return must([targetError(fn, t)!]);
+  // Arguments first, in order, as Node does: the target's type and range, then the name and value; only then is a
+  // target without a live socket (destroyed, never connected) refused.
+  if (t.kind === 'notype' || t.kind === 'range') return must([targetError(fn, t)!]);
   if (c.argWant) return c.argWant;
+  if (t.kind === 'gone') return must([targetError(fn, t)!]);
   const callsTheOs = c.callsTheOs ?? true;
   // Winsock judges a closed handle after the option, as for setsockopt.
   const code = callsTheOs && !(process.platform === 'win32' && t.kind === 'closed') ? targetError(fn, t) : undefined;

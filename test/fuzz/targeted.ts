@@ -37,8 +37,10 @@ export function targetError(fn: string, t: Target): string | undefined {
 function targetWant(fn: string, t: Target, argsValid: boolean): Want {
   const numbered = typeof t.value === 'number' && t.kind !== 'range';
   const loose = argsValid ? VALID : { fails: true };
-  // A descriptor number is checked by the OS, after the other arguments.
-  if (numbered && !argsValid && fn !== 'abort' && fn !== 'closeGracefully') return loose;
+  // A descriptor number is checked by the OS, and a target without a live
+  // socket refused, after the other arguments.
+  const afterArgs = numbered || t.kind === 'gone';
+  if (afterArgs && !argsValid && fn !== 'abort' && fn !== 'closeGracefully') return loose;
   // Likewise a missing option, which is refused before any system call.
   if (numbered && !sockctl.features.reusePort && (fn === 'setReusePort' || fn === 'getReusePort')) {
     return must(['ERR_FEATURE_UNAVAILABLE_ON_PLATFORM']);

@@ -1,5 +1,6 @@
 // Real loopback sockets for the tests, the descriptors behind them, and the
 // bounded waits they need.
+import dgram from 'node:dgram';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -23,6 +24,14 @@ export async function waitFor<T>(what: string, check: () => T, ms = 3000): Promi
 }
 
 export type Host = '127.0.0.1' | '::1';
+
+/** A bound dgram.Socket, closed at the end of the test. */
+export async function boundDgram(host: Host = '127.0.0.1'): Promise<dgram.Socket> {
+  const socket = track(dgram.createSocket(host === '::1' ? 'udp6' : 'udp4'));
+  socket.bind(0, host);
+  await once(socket, 'listening');
+  return socket;
+}
 
 export async function listening(host: Host = '127.0.0.1', options: net.ServerOpts = {}): Promise<net.Server> {
   const server = track(net.createServer(options));

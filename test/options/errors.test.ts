@@ -9,10 +9,13 @@ import { describe, expect, it } from 'vitest';
 import {
   apply,
   constants,
+  fdOf,
   features,
   getOption,
   optionNames,
+  setLinger,
   setOption,
+  setsockopt,
   type ApplyError,
   type OptionName,
   type OptionRow,
@@ -20,7 +23,7 @@ import {
 } from '../../lib';
 import { errnoOf, expectCode } from '../helpers/errors';
 import { onCleanup } from '../helpers/cleanup';
-import { closedFd, pair } from '../helpers/sockets';
+import { boundDgram, closedFd, pair } from '../helpers/sockets';
 import { sockoptOnDup } from '../witness/dup';
 import {
   bounds,
@@ -126,6 +129,23 @@ describe('errors', () => {
     expect(getOption(fd, first)).toEqual(initial);
   });
 
+  it('judges the arguments before the target has a socket, as Node does: a bad value is the error, not EBADF', () => {
+    const unconnected = new net.Socket();
+    expectCode(() => setLinger(unconnected, { enabled: true, seconds: -1 }), 'ERR_OUT_OF_RANGE');
+    expectCode(() => setOption(unconnected, 'noDelay', 1 as never), 'ERR_INVALID_ARG_TYPE');
+    expectCode(() => apply(unconnected, { keepAliveCount: 0 }), 'ERR_OUT_OF_RANGE');
+    expectCode(
+      () => setsockopt(unconnected, constants.SOL_SOCKET, constants.SO_KEEPALIVE, 2 ** 40),
+      'ERR_OUT_OF_RANGE',
+    );
+    // With good arguments, the target's own error.
+    const err = expectCode(() => setLinger(unconnected, 0), 'EBADF') as NodeJS.ErrnoException;
+    expect(err.syscall).toBe('fdOf');
+    // The target's type and range still come first.
+    expectCode(() => setLinger('7' as never, { enabled: true, seconds: -1 }), 'ERR_INVALID_ARG_TYPE');
+    expectCode(() => setLinger(-1, { enabled: true, seconds: -1 }), 'ERR_OUT_OF_RANGE');
+  });
+
   it('throws EBADF, as a system error, for a closed descriptor', () => {
     const fd = closedFd();
     const name = supported[0];
@@ -154,35 +174,42 @@ describe('errors', () => {
       expect(getOption(fd, 'reuseAddress')).toBe(false);
     });
 
-    it('apply skips the TCP-only options on a UDP socket as unsupported, and sets the rest', () => {
-      const fd = udp('127.0.0.1');
-      const result = apply(fd, { keepAlive: true, tos: 0x28, noDelay: true, reuseAddress: true });
-      expect(result).toEqual({
+    it('apply skips the TCP-only options on a UDP socket as unsupported, and sets the rest', async () => {
+      const socket = await boundDgram('127.0.0.1');
+      const policy: Policy = { keepAlive: true, tos: 0x28, noDelay: true, reuseAddress: true };
+      expect(apply(socket, policy)).toEqual({
         applied: ['tos', 'reuseAddress'],
         skipped: [
           { name: 'keepAlive', reason: 'unsupported' },
           { name: 'noDelay', reason: 'unsupported' },
         ],
       });
+      const keepAliveAndReuse: Array<[number, number]> = [
+        [constants.SOL_SOCKET, constants.SO_KEEPALIVE],
+        [constants.SOL_SOCKET, constants.SO_REUSEADDR],
+      ];
       // The kernel, on a duplicate in another process: SO_KEEPALIVE untouched, SO_REUSEADDR set.
-      expect(
-        sockoptOnDup(fd, [
-          [constants.SOL_SOCKET, constants.SO_KEEPALIVE],
-          [constants.SOL_SOCKET, constants.SO_REUSEADDR],
-        ]),
-      ).toEqual([0, 1]);
+      expect(sockoptOnDup(fdOf(socket), keepAliveAndReuse)).toEqual([0, 1]);
+      // A bare descriptor is left to the kernel, which takes SO_KEEPALIVE on any socket and refuses TCP_NODELAY.
+      const fd = udp('127.0.0.1');
+      expect(apply(fd, policy)).toEqual({
+        applied: ['keepAlive', 'tos', 'reuseAddress'],
+        skipped: [{ name: 'noDelay', reason: 'unsupported' }],
+      });
+      expect(sockoptOnDup(fd, keepAliveAndReuse)).toEqual([1, 1]);
     });
 
-    it('setOption and getOption refuse a TCP-only option on a UDP or Unix socket, before any system call', async () => {
-      const fd = udp('127.0.0.1');
+    it('setOption and getOption refuse a TCP-only option on a UDP or Unix socket, before setting anything', async () => {
+      const socket = await boundDgram('127.0.0.1');
       for (const name of ['keepAlive', 'noDelay', 'linger'] as const) {
         const err = expectCode(
-          () => setOption(fd, name, (name === 'linger' ? 0 : true) as never),
+          () => setOption(socket, name, (name === 'linger' ? 0 : true) as never),
           'ERR_SOCKET_OPTION_TCP_ONLY',
         );
         expect(err).toMatchObject({ option: name });
-        expectCode(() => getOption(fd, name), 'ERR_SOCKET_OPTION_TCP_ONLY');
+        expectCode(() => getOption(socket, name), 'ERR_SOCKET_OPTION_TCP_ONLY');
       }
+      expect(sockoptOnDup(fdOf(socket), [[constants.SOL_SOCKET, constants.SO_KEEPALIVE]])).toEqual([0]);
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sockctl-unix-'));
       onCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
       const server = net.createServer().listen(path.join(dir, 's'));
@@ -195,6 +222,9 @@ describe('errors', () => {
       expectCode(() => setOption(unix, 'keepAlive', true), 'ERR_SOCKET_OPTION_TCP_ONLY');
       expectCode(() => setOption(unix, 'noDelay', true), 'ERR_SOCKET_OPTION_TCP_ONLY');
       expect(apply(unix, { noDelay: true }).skipped).toEqual([{ name: 'noDelay', reason: 'unsupported' }]);
+      // Its bare descriptor: the kernel's refusal (EOPNOTSUPP), said as what it means.
+      expectCode(() => setOption(fdOf(unix), 'noDelay', true), 'ERR_SOCKET_OPTION_TCP_ONLY');
+      expectCode(() => getOption(fdOf(unix), 'noDelay'), 'ERR_SOCKET_OPTION_TCP_ONLY');
     });
 
     it('the error result lists what was skipped too late before the failure as well', async () => {

@@ -60,3 +60,17 @@ print(json.dumps(out))
 export function bindOnDup(fd: number, address: string, port = 0): string {
   return onDup(fd, BIND_SCRIPT, JSON.stringify([address, port])) as string;
 }
+
+const BYTES_SCRIPT = `
+import json, socket, sys
+s = socket.socket(fileno=3)
+level, name, length = json.loads(sys.argv[1])
+out = list(s.getsockopt(level, name, length))
+s.detach()
+print(json.dumps(out))
+`;
+
+/** The bytes of a socket option (a struct such as linger), read on a duplicate of `fd`. */
+export function sockoptBytesOnDup(fd: number, level: number, name: number, length: number): Uint8Array {
+  return Uint8Array.from(onDup(fd, BYTES_SCRIPT, JSON.stringify([level, name, length])) as number[]);
+}
