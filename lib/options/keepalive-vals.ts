@@ -38,11 +38,15 @@ export function takeKeepAliveVals(p: Plan, r: Resolved, value: unknown, arg: str
   return true;
 }
 
-/** After the plan: the ioctl turns keepalive on, so a keepAlive the policy gives (false, say) goes again after it. */
-export function finishKeepAliveVals(p: Plan, policy: Record<string, unknown>, prefix: string, textAt: number): void {
+/**
+ * After the plan: the ioctl turns keepalive on, so a keepAlive the policy
+ * gives (false, say) goes again after it. Returns where the shared text ends.
+ */
+export function finishKeepAliveVals(p: Plan, policy: Record<string, unknown>, prefix: string, textAt: number): number {
+  if (p.keepAlivePair === undefined) return textAt;
   const keepAlive = p.batch.findIndex((r) => r.name === 'keepAlive');
-  if (p.keepAlivePair === undefined || keepAlive < 0) return;
-  put(p.count, p.batch[keepAlive], policy.keepAlive, `${prefix}.keepAlive`, textAt);
+  if (keepAlive < 0) return textAt;
   p.rowOf.push(p.batch[keepAlive]);
   p.opOf[keepAlive] = p.count++;
+  return put(p.count - 1, p.batch[keepAlive], policy.keepAlive, `${prefix}.keepAlive`, textAt);
 }
