@@ -114,8 +114,8 @@ function ownSocket(c: Call): net.Socket | undefined {
  * (http and the agents pass one); with an IP literal it returns the
  * connecting socket at once, as `net.createConnection` does.
  */
-export function createConnection(policy: Policy, route: RouteOptions = {}): CreateConnection {
-  checkPolicy(policy, 'policy');
+export function createConnection(given: Policy, route: RouteOptions = {}): CreateConnection {
+  const policy = checkPolicy(given, 'policy');
   validateRoute(route, 'route');
   const afterNode = afterNodePart(policy);
   const report = (result: ApplyResult, socket: net.Socket): void => route.onApply?.(result, socket);

@@ -146,8 +146,8 @@ function setter(policy: Policy, options: PolicyOptions, installed: () => boolean
  * - UDP sockets (`udp.socket`): once bound, without the TCP-only options.
  * Each socket is set once.
  */
-export function installPolicy(policy: Policy, options: PolicyOptions = {}): InstalledPolicy {
-  checkPolicy(policy, 'policy');
+export function installPolicy(given: Policy, options: PolicyOptions = {}): InstalledPolicy {
+  const policy = checkPolicy(given, 'policy');
   validateObject(options, 'options');
   validateKeys(options, 'options', ['onApply', 'onError']);
   validateFunction(options.onApply, 'options.onApply');

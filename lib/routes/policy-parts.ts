@@ -6,14 +6,24 @@ import { OPTION_NAMES, OPTIONS, type OptionRow } from '../options/table';
 import type { Policy } from '../options/types';
 
 /**
- * Checks a route's policy (names, types, ranges) without a system call. On
- * Windows every socket a route sets is Node's, so a linger above 0 is
- * refused here, when the route is made (see options/windows-linger.ts).
+ * Checks a route's policy (names, types, ranges) without a system call, and
+ * returns the frozen copy the route keeps: what the policy said when the
+ * route was made, whatever the caller does with its object later, and laid
+ * out only once by apply(). On Windows every socket a route sets is Node's,
+ * so a linger above 0 is refused here (see options/windows-linger.ts).
  */
 export function checkPolicy(policy: unknown, name: string): Policy {
   plan(policy, name);
   refuseBlockingLinger('route', (policy as Policy).linger);
-  return policy as Policy;
+  return frozenCopy(policy as Policy);
+}
+
+function frozenCopy(policy: Policy): Policy {
+  const copy: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(policy)) {
+    copy[name] = typeof value === 'object' && value !== null ? Object.freeze({ ...value }) : value;
+  }
+  return Object.freeze(copy) as Policy;
 }
 
 /** A result that skips every option of a policy as unsupported (a Unix socket, say). */
@@ -31,7 +41,7 @@ export function pick(policy: Policy, keep: (row: OptionRow) => boolean): Policy 
   for (const name of OPTION_NAMES) {
     if (policy[name] !== undefined && keep(OPTIONS[name])) part[name] = policy[name];
   }
-  return part as Policy;
+  return Object.freeze(part) as Policy;
 }
 
 /** What Node's own writes at connect and on 'free' would undo, and so goes back on after them. */

@@ -7,10 +7,11 @@ import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 import { describe, expect, it } from 'vitest';
-import { features, getOption, installPolicy, type ApplyResult, type Policy } from '../../lib';
+import { constants, fdOf, features, getOption, installPolicy, type ApplyResult, type Policy } from '../../lib';
 import { onCleanup, track } from '../helpers/cleanup';
 import { emulator, under } from '../helpers/platform';
 import { portOf, tlsOptions, waitFor } from '../helpers/sockets';
+import { sockoptOnDup } from '../witness/dup';
 import { expectPolicyOn, get, httpServer, linux, policy, RCVBUF, recorder } from './fixtures';
 
 describe('installPolicy', () => {
@@ -106,6 +107,23 @@ describe('installPolicy', () => {
     expect(result.applied).toEqual(['recvBufferBytes']);
     expect(result.skipped).toEqual([{ name: 'keepAlive', reason: 'unsupported' }]);
     if (linux) expect(getOption(socket, 'recvBufferBytes')).toBe(2 * RCVBUF);
+  });
+
+  it('keeps the policy as it was when installed: changing the object afterwards changes nothing', async () => {
+    const { port } = await httpServer();
+    const mine: Policy = { keepAlive: true, noDelay: true };
+    const seen = install(mine);
+    mine.keepAlive = false;
+    delete mine.noDelay;
+    const socket = await get({ host: '127.0.0.1', port, agent: false });
+    await waitFor('the policy on the client', () => seen.results.some(([, s]) => s === socket));
+    const [[result]] = seen.results.filter(([, s]) => s === socket);
+    expect(result.applied).toEqual(['keepAlive', 'noDelay']);
+    // The kernel, on a duplicate in another process (Linux), or as sockctl reads it elsewhere.
+    const held = linux
+      ? sockoptOnDup(fdOf(socket), [[constants.SOL_SOCKET, constants.SO_KEEPALIVE]])[0]
+      : Number(getOption(socket, 'keepAlive'));
+    expect(held).toBe(1);
   });
 
   it('uninstall: later sockets are left alone', async () => {
