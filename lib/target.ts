@@ -17,6 +17,7 @@ import { validateFd } from './validate';
 export type Target = number | net.Socket | net.Server | dgram.Socket;
 
 const EBADF = uvErrno('EBADF');
+const WINDOWS = process.platform === 'win32';
 
 /** What Node does tell about a socket, and so what finds it on Windows. */
 interface Endpoints {
@@ -87,7 +88,7 @@ function find(
   if (!(typeof fd === 'number' && fd >= 0)) {
     // Node reports -1 (or a negative error) while no OS socket exists yet:
     // before connect/bind.
-    if (process.platform !== 'win32') return noSocket(EBADF, `${what} has no OS socket yet (not connected or bound)`);
+    if (!WINDOWS) return noSocket(EBADF, `${what} has no OS socket yet (not connected or bound)`);
     const found = windowsSocket(what, endpoints());
     if (typeof found !== 'number') return found;
     fd = found;

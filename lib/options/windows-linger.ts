@@ -16,6 +16,10 @@ import type { Target } from '../target';
  */
 export type LingerOwner = Target | 'route';
 
+// Decided once: `process.platform` is a global load, a property load and a
+// string comparison on every setLinger call otherwise.
+const ON_WINDOWS = process.platform === 'win32';
+
 /** An enabled linger that waits: a number of seconds above 0, or `{ enabled: true, seconds > 0 }`. */
 function waits(value: unknown): boolean {
   if (typeof value === 'number') return value > 0;
@@ -30,8 +34,9 @@ function waits(value: unknown): boolean {
  * of 0 (abort) and a disabled one pass, as does every value on other OSes.
  * Call it after the value has been validated.
  */
-export function refuseBlockingLinger(owner: LingerOwner, value: unknown, platform = process.platform): void {
-  if (platform !== 'win32' || typeof owner === 'number' || !waits(value)) return;
+export function refuseBlockingLinger(owner: LingerOwner, value: unknown, platform?: NodeJS.Platform): void {
+  const windows = platform === undefined ? ON_WINDOWS : platform === 'win32';
+  if (!windows || typeof owner === 'number' || !waits(value)) return;
   throw featureUnavailable(
     "SO_LINGER above 0 on a socket Node closes (Winsock's closesocket fails with WSAEWOULDBLOCK " +
       'on a non-blocking socket and the socket leaks; set it on a bare SOCKET you close yourself)',
