@@ -63,3 +63,60 @@ describe('descriptor exhaustion', () => {
     },
   );
 });
+
+// createConnection under an http.Agent: a failure after the socket exists
+// reaches the request's own 'error', never the agent's handler as a throw.
+// Before, an IP-literal host threw synchronously, and for a request the
+// agent had queued (it opens that socket from its 'close' handler) the
+// throw was uncaught and the process exited.
+const agentScript = `
+  const fs = require('node:fs');
+  const http = require('node:http');
+  const sockctl = require(${JSON.stringify(root)});
+  const count = () => { let n = 0; for (let fd = 0; fd < 1024; fd++) { try { if (fs.fstatSync(fd).isSocket()) n++; } catch {} } return n; };
+  process.on('uncaughtException', (err) => { console.log(JSON.stringify({ uncaught: err.message })); process.exit(1); });
+  const get = (agent) => new Promise((resolve) => {
+    http.get({ host: '127.0.0.1', port, agent }, (res) => { res.resume(); res.on('end', () => resolve('ok')); })
+      .on('error', (err) => resolve(err.code || err.message));
+  });
+  let port;
+  (async () => {
+    const server = http.createServer((req, res) => { res.setHeader('Connection', 'close'); res.end('ok'); }).listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    port = server.address().port;
+    const outcome = {};
+    // A queued request: the server closes each connection, so the agent opens the next socket from its 'close'
+    // handler, and onApply throws for it.
+    let sockets = 0;
+    const queued = new http.Agent({ maxSockets: 1 });
+    queued.createConnection = sockctl.createConnection({ noDelay: true }, {
+      onApply: () => { if (++sockets === 2) throw new Error('onApply refused'); },
+    });
+    outcome.queued = await Promise.all([get(queued), get(queued)]);
+    queued.destroy();
+    // A full descriptor table: socket() fails with EMFILE.
+    const agent = new http.Agent();
+    agent.createConnection = sockctl.createConnection({ noDelay: true });
+    const before = count();
+    const spare = [];
+    for (;;) { try { spare.push(fs.openSync('/dev/null', 'r')); } catch (e) { if (e.code === 'EMFILE') break; throw e; } }
+    outcome.emfile = await get(agent);
+    spare.forEach((fd) => fs.closeSync(fd));
+    outcome.leaked = count() - before;
+    outcome.after = await get(agent);
+    agent.destroy();
+    server.close();
+    console.log(JSON.stringify(outcome));
+  })();`;
+
+describe('createConnection failures', () => {
+  it.runIf(process.platform !== 'win32')(
+    "reach the request's own error path: a throwing onApply on a queued socket, EMFILE; nothing leaks",
+    () => {
+      const out = execFileSync('sh', ['-c', 'ulimit -n 96 && exec "$0" -e "$1"', process.execPath, agentScript], {
+        encoding: 'utf8',
+      });
+      expect(JSON.parse(out)).toEqual({ queued: ['ok', 'onApply refused'], emfile: 'EMFILE', leaked: 0, after: 'ok' });
+    },
+  );
+});

@@ -24,8 +24,8 @@ import {
   type CreateConnection,
   type RouteOptions,
 } from './connection-options';
-import { attempt, resolveAndWalk } from './dial';
-import { afterConnect, handOver } from './handover';
+import { attempt, resolveAndWalk, type Attempt } from './dial';
+import { afterConnect, failLater, handOver } from './handover';
 import { afterNodePart, checkPolicy, unsupported } from './policy-parts';
 
 /** What one call of a createConnection works with. */
@@ -44,9 +44,24 @@ function viaPath(c: Call): net.Socket {
   return handOver(tcp, () => c.report(unsupported(c.policy), tcp), c.wrap, c.afterNode, false);
 }
 
+/**
+ * A socket that fails as net.createConnection's own do when the OS refuses
+ * (EMFILE, say): destroyed with `err`, which its owner sees as 'error'. An
+ * argument error still throws, as Node's does.
+ */
+function failed(err: unknown): net.Socket {
+  if (err instanceof TypeError || err instanceof RangeError) throw err;
+  return failLater(new net.Socket(), err as Error);
+}
+
 /** Node's own BoundSocket is bound already: what must precede bind is too late. */
 function viaBoundSocket(c: Call, handle: { fd(): number }): net.Socket {
-  const result = apply(handle.fd(), c.policy);
+  let result: ApplyResult;
+  try {
+    result = apply(handle.fd(), c.policy);
+  } catch (err) {
+    return failed(err);
+  }
   const tcp = net.createConnection(c.options as net.NetConnectOpts);
   return handOver(tcp, () => c.report(result, tcp), c.wrap, c.afterNode, true);
 }
@@ -76,7 +91,13 @@ function ownSocket(c: Call): net.Socket | undefined {
   const dial = readDial(c.options);
   const literal = net.isIP(dial.host);
   if (literal !== 0) {
-    const { socket, result } = attempt(dial, c.policy, dial.host, literal as 4 | 6);
+    let made: Attempt;
+    try {
+      made = attempt(dial, c.policy, dial.host, literal as 4 | 6);
+    } catch (err) {
+      return failed(err);
+    }
+    const { socket, result } = made;
     return handOver(socket, () => c.report(result, socket), c.wrap, c.afterNode, true);
   }
   const callback = c.callback;

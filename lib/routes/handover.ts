@@ -59,9 +59,24 @@ export function afterConnect(tcp: net.Socket, outer: net.Socket, afterNode: Poli
 }
 
 /**
- * Returns a socket still connecting, after `before` (reporting; if it
- * throws, the socket is destroyed and the error thrown), wrapped by `wrap`;
- * `reapply`: what Node wrote goes back on at 'connect'.
+ * Destroys `socket` with `err` a tick from now, so that 'error' comes after
+ * the caller has listened: http's ClientRequest takes its socket on the
+ * next tick, and net.createConnection's own failures come as late.
+ */
+export function failLater(socket: net.Socket, err: Error): net.Socket {
+  process.nextTick(() => socket.destroy(err));
+  return socket;
+}
+
+/**
+ * Returns a socket still connecting, after `before` (reporting), wrapped by
+ * `wrap`; `reapply`: what Node wrote goes back on at 'connect'. If `before`
+ * throws (an onApply of the caller's), or `wrap` fails other than on its
+ * arguments, the socket is destroyed with that error, which its owner sees
+ * as 'error' — as a failure of net.createConnection's own reaches it —
+ * never as a throw into whoever called (an http.Agent opening a socket
+ * from its 'close' handler). Bad TLS options still throw, as tls.connect's
+ * do, with the socket destroyed first.
  */
 export function handOver(
   tcp: net.Socket,
@@ -70,11 +85,16 @@ export function handOver(
   afterNode: Policy,
   reapply: boolean,
 ): net.Socket {
-  let outer: net.Socket;
   try {
     before();
+  } catch (err) {
+    return failLater(tcp, err as Error);
+  }
+  let outer: net.Socket;
+  try {
     outer = wrap(tcp);
   } catch (err) {
+    if (!(err instanceof TypeError || err instanceof RangeError)) return failLater(tcp, err as Error);
     tcp.destroy();
     throw err;
   }
