@@ -65,7 +65,8 @@ function wantFor(fn: string, t: Target, c: Call): Want {
   // target without a live socket (destroyed, never connected) refused.
   if (t.kind === 'notype' || t.kind === 'range') return must([targetError(fn, t)!]);
   if (c.argWant) return c.argWant;
-  if (t.kind === 'gone') return must([targetError(fn, t)!]);
+  // Windows refuses by name, before the target, reading a keepalive time it can only write (before build 1709).
+  if (t.kind === 'gone') return must([targetError(fn, t)!, ...(process.platform === 'win32' ? UNAVAILABLE : [])]);
   const callsTheOs = c.callsTheOs ?? true;
   // Winsock judges a closed handle after the option, as for setsockopt.
   const code = callsTheOs && !(process.platform === 'win32' && t.kind === 'closed') ? targetError(fn, t) : undefined;

@@ -42,7 +42,7 @@ function targetWant(fn: string, t: Target, argsValid: boolean): Want {
   const afterArgs = numbered || t.kind === 'gone';
   if (afterArgs && !argsValid && fn !== 'abort' && fn !== 'closeGracefully') return loose;
   // Likewise a missing option, which is refused before any system call.
-  if (numbered && !sockctl.features.reusePort && (fn === 'setReusePort' || fn === 'getReusePort')) {
+  if (afterArgs && !sockctl.features.reusePort && (fn === 'setReusePort' || fn === 'getReusePort')) {
     return must(['ERR_FEATURE_UNAVAILABLE_ON_PLATFORM']);
   }
   // Winsock judges the level, name and length before the handle; Wine's

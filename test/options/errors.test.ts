@@ -133,7 +133,7 @@ describe('errors', () => {
     const unconnected = new net.Socket();
     expectCode(() => setLinger(unconnected, { enabled: true, seconds: -1 }), 'ERR_OUT_OF_RANGE');
     expectCode(() => setOption(unconnected, 'noDelay', 1 as never), 'ERR_INVALID_ARG_TYPE');
-    expectCode(() => apply(unconnected, { keepAliveCount: 0 }), 'ERR_OUT_OF_RANGE');
+    expectCode(() => apply(unconnected, { keepAliveIdleSecs: 0 }), 'ERR_OUT_OF_RANGE');
     expectCode(
       () => setsockopt(unconnected, constants.SOL_SOCKET, constants.SO_KEEPALIVE, 2 ** 40),
       'ERR_OUT_OF_RANGE',
