@@ -4,17 +4,26 @@
 // weakly and forgets them once destroyed.
 import * as dc from 'node:diagnostics_channel';
 import type * as net from 'node:net';
+import { onUnpublishedConnect } from '../connect-hook';
 import { fdOf } from '../target';
 
 const live = new Set<WeakRef<net.Socket>>();
+// A socket can come twice: from net.connect()'s channel and from the hook
+// on the connect() that follows it (Node before 22.17/24.2).
+const known = new WeakSet<net.Socket>();
 let started = false;
 
 function add(socket: net.Socket): void {
+  if (known.has(socket)) return;
+  known.add(socket);
   const ref = new WeakRef(socket);
   live.add(ref);
   // Forget it as soon as it closes, census or not, so the set never grows
   // with the sockets a long-running process has closed.
-  socket.once('close', () => live.delete(ref));
+  socket.once('close', () => {
+    live.delete(ref);
+    known.delete(socket);
+  });
 }
 
 function remember({ socket }: { socket: net.Socket }): void {
@@ -27,6 +36,9 @@ export function startTracking(): void {
   started = true;
   dc.subscribe('net.client.socket', remember as (message: unknown) => void);
   dc.subscribe('net.server.socket', remember as (message: unknown) => void);
+  // `new net.Socket().connect()`, which Node before 22.17/24.2 shows on no channel. Kept while tracking lasts: the
+  // whole process.
+  onUnpublishedConnect(add);
 }
 
 /** Adds a socket sockctl itself created or was handed. */

@@ -5,6 +5,7 @@
 // createConnection() is the route for what must come first.
 import cluster from 'node:cluster';
 import * as dc from 'node:diagnostics_channel';
+import { onUnpublishedConnect } from '../connect-hook';
 import type * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import { apply, type ApplyResult } from '../options/api';
@@ -167,11 +168,15 @@ export function installPolicy(given: Policy, options: PolicyOptions = {}): Insta
     dc.subscribe(channel, fn);
     return [channel, fn] as const;
   });
+  // `new net.Socket().connect()`, which Node before 22.17/24.2 shows on no channel (connect-hook.ts).
+  const client = subscriptions.find(([name]) => name === 'net.client.socket')![1];
+  const stopHook = onUnpublishedConnect((socket) => client({ socket }));
   return {
     uninstall() {
       if (!installed) return;
       installed = false;
       for (const [name, fn] of subscriptions) dc.unsubscribe(name, fn);
+      stopHook();
     },
   };
 }

@@ -105,6 +105,18 @@ describe.skipIf(noCensus).each<Host>(['127.0.0.1', '::1'])('listSockets on %s', 
     if (!noStateWitness(host)) for (const t of tuples) expect(ssStates(t)).toEqual([]);
   });
 
+  it("maps a socket made with new net.Socket() and then connect() — node-postgres' way — on every Node", async () => {
+    const server = track(net.createServer((c) => c.resume()));
+    server.listen(0, host);
+    await once(server, 'listening');
+    const own = track(new net.Socket());
+    own.connect(portOf(server), host);
+    await once(own, 'connect');
+    const entry = listSockets().find((e) => e.fd === fdOf(own));
+    expect(entry?.socket).toBe(own);
+    expect(entry?.state).toBe('ESTABLISHED');
+  });
+
   it('lists every state by default, with TCP info on request, and the listener with its server', async () => {
     const { server } = await leakyServer(host, 1);
     const all = listSockets({ tcpInfo: true }).filter(

@@ -12,6 +12,7 @@ import { onCleanup, track } from '../helpers/cleanup';
 import { emulator, under } from '../helpers/platform';
 import { portOf, tlsOptions, waitFor } from '../helpers/sockets';
 import { sockoptOnDup } from '../witness/dup';
+import { connectHooked, publishesEveryConnect } from '../../lib/connect-hook';
 import { expectPolicyOn, get, httpServer, linux, policy, RCVBUF, recorder } from './fixtures';
 
 describe('installPolicy', () => {
@@ -107,6 +108,37 @@ describe('installPolicy', () => {
     expect(result.applied).toEqual(['recvBufferBytes']);
     expect(result.skipped).toEqual([{ name: 'keepAlive', reason: 'unsupported' }]);
     if (linux) expect(getOption(socket, 'recvBufferBytes')).toBe(2 * RCVBUF);
+  });
+
+  it("new net.Socket().connect() — node-postgres' way — and tls.connect() without a socket, on every Node", async () => {
+    const { port } = await httpServer();
+    const seen = install();
+    const own = track(new net.Socket());
+    own.connect(port, '127.0.0.1');
+    await once(own, 'connect');
+    await waitFor('the policy on it', () => seen.results.some(([, s]) => s === own));
+    await expectPolicyOn(own, 'after connect');
+
+    const server = track(tls.createServer(tlsOptions, (c) => c.resume()));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const secure = track(tls.connect({ port: portOf(server), host: '127.0.0.1', rejectUnauthorized: false }));
+    await once(secure, 'secureConnect');
+    await waitFor('the policy on the TLS socket', () => seen.results.some(([, s]) => s === secure));
+    await expectPolicyOn(secure, 'after connect');
+    expect(seen.errors).toEqual([]);
+  });
+
+  it('takes its hook off net.Socket.prototype.connect when uninstalled (Node before 22.17/24.2)', () => {
+    const before = net.Socket.prototype.connect;
+    const installed = installPolicy(policy);
+    expect(connectHooked()).toBe(!publishesEveryConnect());
+    expect(net.Socket.prototype.connect === before).toBe(publishesEveryConnect());
+    installed.uninstall();
+    expect(net.Socket.prototype.connect).toBe(before);
+    // Which Nodes publish every connect themselves, so need no hook.
+    const versions = ['18.20.8', '20.20.2', '22.16.0', '22.17.0', '23.11.1', '24.1.0', '24.2.0', '25.0.0', '26.10.0'];
+    expect(versions.filter((v) => publishesEveryConnect(v))).toEqual(['22.17.0', '24.2.0', '25.0.0', '26.10.0']);
   });
 
   it('keeps the policy as it was when installed: changing the object afterwards changes nothing', async () => {
