@@ -1,12 +1,26 @@
 // Sockets on Windows: thin calls to Winsock.
 #include "../socket.h"
 
-#include "../sockopt.h"
 #include "endpoint.h"
 #include "errors.h"
 #include "winsock.h"
 
 namespace sockctl {
+
+namespace {
+
+// Winsock's description of the socket: its family, type and protocol in one
+// call.
+int ProtocolInfo(fd_t fd, WSAPROTOCOL_INFOW* info) {
+  *info = {};
+  int len = sizeof *info;
+  if (getsockopt(Sock(fd), SOL_SOCKET, SO_PROTOCOL_INFOW,
+                 reinterpret_cast<char*>(info), &len) != 0)
+    return SocketError(Sock(fd));
+  return 0;
+}
+
+}  // namespace
 
 int64_t OpenSocket(bool udp, bool ipv6, const char** syscall) {
   *syscall = "socket";
@@ -38,20 +52,14 @@ int Close(fd_t fd) {
 }
 
 int DescribeSocket(fd_t fd, SocketFacts* facts) {
-  WSAPROTOCOL_INFOW info = {};
-  int len = sizeof info;
-  if (getsockopt(Sock(fd), SOL_SOCKET, SO_PROTOCOL_INFOW,
-                 reinterpret_cast<char*>(&info), &len) != 0)
-    return SocketError(Sock(fd));
+  WSAPROTOCOL_INFOW info;
+  if (int rc = ProtocolInfo(fd, &info); rc != 0) return rc;
   facts->family = info.iAddressFamily == AF_INET    ? 4
                   : info.iAddressFamily == AF_INET6 ? 6
                                                     : 0;
-  int type = 0;
-  int rc = GetInt(fd, SOL_SOCKET, SO_TYPE, &type);
-  if (rc != 0) return rc;
-  facts->datagram = type == SOCK_DGRAM;
+  facts->datagram = info.iSocketType == SOCK_DGRAM;
   sockaddr_storage ss = {};
-  len = sizeof ss;
+  int len = sizeof ss;
   // Winsock answers WSAEINVAL for a socket that is not bound yet, and any
   // bound socket has an address: an unbound one neither listens nor has a
   // peer.
@@ -75,11 +83,8 @@ int DescribeSocket(fd_t fd, SocketFacts* facts) {
 }
 
 int IsTcp(fd_t fd, bool* tcp) {
-  WSAPROTOCOL_INFOW info = {};
-  int len = sizeof info;
-  if (getsockopt(Sock(fd), SOL_SOCKET, SO_PROTOCOL_INFOW,
-                 reinterpret_cast<char*>(&info), &len) != 0)
-    return SocketError(Sock(fd));
+  WSAPROTOCOL_INFOW info;
+  if (int rc = ProtocolInfo(fd, &info); rc != 0) return rc;
   *tcp = info.iProtocol == IPPROTO_TCP;
   return 0;
 }
