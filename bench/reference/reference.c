@@ -63,21 +63,31 @@ static napi_value GetLinger(napi_env env, napi_callback_info info) {
   return ret_int(env, l.l_onoff ? l.l_linger : -1);
 }
 
-// tcpInfo(fd, Float64Array(30)) -> bytes returned
-static napi_value TcpInfo(napi_env env, napi_callback_info info) {
+// Room for the whole kernel struct, as sockctl asks for.
+union tcp_info_room {
+  struct tcp_info t;
+  unsigned char room[512];
+};
+
+// The arguments (fd, Float64Array) of both TCP info calls: reads TCP_INFO
+// into *u, points *out at the array and returns the length the kernel gave.
+static socklen_t read_tcp_info(napi_env env, napi_callback_info info, union tcp_info_room* u, double** out,
+                               size_t* n) {
   size_t argc = 2;
   napi_value a[2];
   napi_get_cb_info(env, info, &argc, a, NULL, NULL);
+  napi_get_typedarray_info(env, a[1], NULL, n, (void**)out, NULL, NULL);
+  socklen_t len = sizeof *u;
+  getsockopt(arg_int(env, a[0]), IPPROTO_TCP, TCP_INFO, u, &len);
+  return len;
+}
+
+// tcpInfo(fd, Float64Array(30)) -> bytes returned
+static napi_value TcpInfo(napi_env env, napi_callback_info info) {
+  union tcp_info_room u;
   double* out;
   size_t n;
-  napi_get_typedarray_info(env, a[1], NULL, &n, (void**)&out, NULL, NULL);
-  // Room for the whole kernel struct, as sockctl asks for.
-  union {
-    struct tcp_info t;
-    unsigned char room[512];
-  } u;
-  socklen_t len = sizeof u;
-  getsockopt(arg_int(env, a[0]), IPPROTO_TCP, TCP_INFO, &u, &len);
+  const socklen_t len = read_tcp_info(env, info, &u, &out, &n);
   const struct tcp_info t = u.t;
   const double f[30] = {
       t.tcpi_state,         t.tcpi_ca_state,      t.tcpi_retransmits,  t.tcpi_probes,
@@ -110,18 +120,10 @@ static double rate(uint64_t bytes_per_sec) { return bytes_per_sec == UINT64_MAX 
 // units, for a reference of the same shape. Thin: no length checks, since
 // the kernel this runs on has every field.
 static napi_value TcpInfo60(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value a[2];
-  napi_get_cb_info(env, info, &argc, a, NULL, NULL);
+  union tcp_info_room u;
   double* out;
   size_t n;
-  napi_get_typedarray_info(env, a[1], NULL, &n, (void**)&out, NULL, NULL);
-  union {
-    struct tcp_info t;
-    unsigned char room[512];
-  } u;
-  socklen_t len = sizeof u;
-  getsockopt(arg_int(env, a[0]), IPPROTO_TCP, TCP_INFO, &u, &len);
+  const socklen_t len = read_tcp_info(env, info, &u, &out, &n);
   const struct tcp_info t = u.t;
   const double ssthresh = t.tcpi_snd_ssthresh >= 0x7fffffff ? INFINITY : t.tcpi_snd_ssthresh;
   // Past tcpi_snd_wnd the uapi offsets, as older headers stop there:
