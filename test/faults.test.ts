@@ -5,28 +5,42 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = path.join(__dirname, '..');
-const script = `
+// What both child scripts start with: sockctl, a count of this process's
+// sockets, and a way to fill its descriptor table.
+const prelude = `
   const fs = require('node:fs');
-  const net = require('node:net');
-  const dgram = require('node:dgram');
   const sockctl = require(${JSON.stringify(root)});
   // Sockets, counted with fstat(), which needs no descriptor of its own
   // (readdir would). Sockets only: qemu-user opens and closes files of its
   // own meanwhile, and the spare descriptors below are files.
   const count = () => { let n = 0; for (let fd = 0; fd < 1024; fd++) { try { if (fs.fstatSync(fd).isSocket()) n++; } catch {} } return n; };
+  // Fill the table: every further descriptor fails with EMFILE. Topped up
+  // before each call: qemu-user opens descriptors of its own for a moment,
+  // and one it frees would otherwise be free for the call.
+  const spare = [];
+  const fill = () => {
+    for (;;) {
+      try { spare.push(fs.openSync('/dev/null', 'r')); } catch (e) { if (e.code === 'EMFILE') return; throw e; }
+    }
+  };
+  const unfill = () => spare.splice(0).forEach((fd) => fs.closeSync(fd));`;
+
+/** Runs a child script after the prelude, with RLIMIT_NOFILE lowered; returns what it printed, parsed. */
+function underLowLimit(body: string): unknown {
+  // ulimit -n sets the hard limit too, so Node cannot raise it at start-up.
+  const out = execFileSync('sh', ['-c', 'ulimit -n 96 && exec "$0" -e "$1"', process.execPath, prelude + body], {
+    encoding: 'utf8',
+  });
+  return JSON.parse(out);
+}
+
+const script = `
+  const net = require('node:net');
+  const dgram = require('node:dgram');
   (async () => {
     const server = net.createServer().listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     const port = server.address().port;
-    const spare = [];
-    // Fill the table: every further descriptor fails with EMFILE. Topped up
-    // before each call: qemu-user opens descriptors of its own for a moment,
-    // and one it frees would otherwise be free for the call.
-    const fill = () => {
-      for (;;) {
-        try { spare.push(fs.openSync('/dev/null', 'r')); } catch (e) { if (e.code === 'EMFILE') return; throw e; }
-      }
-    };
     fill();
     const before = count();
     const outcome = {};
@@ -40,7 +54,7 @@ const script = `
     fill();
     await sockctl.bindDgram(dgram.createSocket('udp4'), { address: '127.0.0.1' }).then(() => note('bindDgram'), (e) => note('bindDgram', e));
     outcome.leaked = count() - before;
-    spare.forEach((fd) => fs.closeSync(fd));
+    unfill();
     server.close();
     console.log(JSON.stringify(outcome));
   })();`;
@@ -49,11 +63,7 @@ describe('descriptor exhaustion', () => {
   it.runIf(process.platform !== 'win32')(
     'every before-bind helper fails with EMFILE from socket() and leaks no descriptor',
     () => {
-      // ulimit -n sets the hard limit too, so Node cannot raise it at start-up.
-      const out = execFileSync('sh', ['-c', 'ulimit -n 96 && exec "$0" -e "$1"', process.execPath, script], {
-        encoding: 'utf8',
-      });
-      expect(JSON.parse(out)).toEqual({
+      expect(underLowLimit(script)).toEqual({
         openBoundSocket: 'EMFILE socket',
         listen: 'EMFILE socket',
         connect: 'EMFILE socket',
@@ -70,10 +80,7 @@ describe('descriptor exhaustion', () => {
 // agent had queued (it opens that socket from its 'close' handler) the
 // throw was uncaught and the process exited.
 const agentScript = `
-  const fs = require('node:fs');
   const http = require('node:http');
-  const sockctl = require(${JSON.stringify(root)});
-  const count = () => { let n = 0; for (let fd = 0; fd < 1024; fd++) { try { if (fs.fstatSync(fd).isSocket()) n++; } catch {} } return n; };
   process.on('uncaughtException', (err) => { console.log(JSON.stringify({ uncaught: err.message })); process.exit(1); });
   const get = (agent) => new Promise((resolve) => {
     http.get({ host: '127.0.0.1', port, agent }, (res) => { res.resume(); res.on('end', () => resolve('ok')); })
@@ -98,10 +105,9 @@ const agentScript = `
     const agent = new http.Agent();
     agent.createConnection = sockctl.createConnection({ noDelay: true });
     const before = count();
-    const spare = [];
-    for (;;) { try { spare.push(fs.openSync('/dev/null', 'r')); } catch (e) { if (e.code === 'EMFILE') break; throw e; } }
+    fill();
     outcome.emfile = await get(agent);
-    spare.forEach((fd) => fs.closeSync(fd));
+    unfill();
     outcome.leaked = count() - before;
     outcome.after = await get(agent);
     agent.destroy();
@@ -113,10 +119,12 @@ describe('createConnection failures', () => {
   it.runIf(process.platform !== 'win32')(
     "reach the request's own error path: a throwing onApply on a queued socket, EMFILE; nothing leaks",
     () => {
-      const out = execFileSync('sh', ['-c', 'ulimit -n 96 && exec "$0" -e "$1"', process.execPath, agentScript], {
-        encoding: 'utf8',
+      expect(underLowLimit(agentScript)).toEqual({
+        queued: ['ok', 'onApply refused'],
+        emfile: 'EMFILE',
+        leaked: 0,
+        after: 'ok',
       });
-      expect(JSON.parse(out)).toEqual({ queued: ['ok', 'onApply refused'], emfile: 'EMFILE', leaked: 0, after: 'ok' });
     },
   );
 });
