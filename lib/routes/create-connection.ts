@@ -25,7 +25,7 @@ import {
   type RouteOptions,
 } from './connection-options';
 import { attempt, resolveAndWalk, type Attempt } from './dial';
-import { afterConnect, failLater, handOver } from './handover';
+import { afterConnect, failRoute, handOver } from './handover';
 import { afterNodePart, checkPolicy, unsupported } from './policy-parts';
 
 /** What one call of a createConnection works with. */
@@ -44,23 +44,13 @@ function viaPath(c: Call): net.Socket {
   return handOver(tcp, () => c.report(unsupported(c.policy), tcp), c.wrap, c.afterNode, false);
 }
 
-/**
- * A socket that fails as net.createConnection's own do when the OS refuses
- * (EMFILE, say): destroyed with `err`, which its owner sees as 'error'. An
- * argument error still throws, as Node's does.
- */
-function failed(err: unknown): net.Socket {
-  if (err instanceof TypeError || err instanceof RangeError) throw err;
-  return failLater(new net.Socket(), err as Error);
-}
-
 /** Node's own BoundSocket is bound already: what must precede bind is too late. */
 function viaBoundSocket(c: Call, handle: { fd(): number }): net.Socket {
   let result: ApplyResult;
   try {
     result = apply(handle.fd(), c.policy);
   } catch (err) {
-    return failed(err);
+    return failRoute(new net.Socket(), err);
   }
   const tcp = net.createConnection(c.options as net.NetConnectOpts);
   return handOver(tcp, () => c.report(result, tcp), c.wrap, c.afterNode, true);
@@ -95,7 +85,7 @@ function ownSocket(c: Call): net.Socket | undefined {
     try {
       made = attempt(dial, c.policy, dial.host, literal as 4 | 6);
     } catch (err) {
-      return failed(err);
+      return failRoute(new net.Socket(), err);
     }
     const { socket, result } = made;
     return handOver(socket, () => c.report(result, socket), c.wrap, c.afterNode, true);

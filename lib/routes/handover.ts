@@ -69,6 +69,17 @@ export function failLater(socket: net.Socket, err: Error): net.Socket {
 }
 
 /**
+ * A route's failure once the call is under way, as net.createConnection
+ * fails: an argument error (TypeError, RangeError) destroys `socket` and
+ * throws, as Node's own do; anything else comes as `socket`'s 'error'.
+ */
+export function failRoute(socket: net.Socket, err: unknown): net.Socket {
+  if (!(err instanceof TypeError || err instanceof RangeError)) return failLater(socket, err as Error);
+  socket.destroy();
+  throw err;
+}
+
+/**
  * Returns a socket still connecting, after `before` (reporting), wrapped by
  * `wrap`; `reapply`: what Node wrote goes back on at 'connect'. If `before`
  * throws (an onApply of the caller's), or `wrap` fails other than on its
@@ -94,9 +105,7 @@ export function handOver(
   try {
     outer = wrap(tcp);
   } catch (err) {
-    if (!(err instanceof TypeError || err instanceof RangeError)) return failLater(tcp, err as Error);
-    tcp.destroy();
-    throw err;
+    return failRoute(tcp, err);
   }
   if (reapply) tcp.once('connect', () => afterConnect(tcp, outer, afterNode));
   return outer;
