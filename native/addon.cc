@@ -28,7 +28,7 @@ constexpr size_t kScratchSlots = 64;
 
 // Bumped whenever the functions below change their arguments or results;
 // lib/native.ts refuses a binary built for another version.
-constexpr int kInterfaceVersion = 6;
+constexpr int kInterfaceVersion = 7;
 
 // Named options travel the same way in: JS writes up to kMaxOps ops into
 // `ops` and their strings into `text`, both exported, and calls
@@ -52,8 +52,17 @@ double* Scratch(const Napi::CallbackInfo& info) {
   return SharedOf(info)->scratch;
 }
 
-Napi::Value Result(const Napi::CallbackInfo& info, double rc) {
-  return Napi::Number::New(info.Env(), rc);
+// A result that fits an int (0, -errno, a count or length) is made as one:
+// napi_create_double costs a V8 number conversion on every call.
+Napi::Value Result(const Napi::CallbackInfo& info, int rc) {
+  napi_value out = nullptr;
+  napi_create_int32(info.Env(), rc, &out);
+  return Napi::Value(info.Env(), out);
+}
+
+// A SOCKET (a 64-bit handle on Windows): a double.
+Napi::Value Handle(const Napi::CallbackInfo& info, int64_t socket) {
+  return Napi::Number::New(info.Env(), static_cast<double>(socket));
 }
 
 // setInt(fd, level, name, value) -> 0 | -errno
@@ -101,7 +110,7 @@ Napi::Value GetBytes(const Napi::CallbackInfo& info) {
   int rc = sockctl::GetBytes(fd, level, name, bytes.Data(), &len);
   // Never report more than the buffer holds, whatever the OS claims.
   if (len > bytes.ByteLength()) len = bytes.ByteLength();
-  return Result(info, rc != 0 ? rc : static_cast<double>(len));
+  return Result(info, rc != 0 ? rc : static_cast<int>(len));
 }
 
 // tcpInfo(fd) -> 1 | 0 (too short to use) | -errno; scratch = the slots
@@ -125,7 +134,7 @@ Napi::Value Apply(const Napi::CallbackInfo& info) {
         .ThrowAsJavaScriptException();
     return {};
   }
-  return Result(info, static_cast<double>(sockctl::ApplyOps(
+  return Result(info, static_cast<int>(sockctl::ApplyOps(
                           fd, shared->ops, count, shared->text,
                           sizeof shared->text, shared->scratch)));
 }
@@ -139,6 +148,34 @@ Napi::Value GetOp(const Napi::CallbackInfo& info) {
   Shared* shared = SharedOf(info);
   return Result(info, sockctl::GetOp(fd, shared->ops[0], shared->text,
                                      sizeof shared->text, shared->scratch));
+}
+
+// setLinger(fd, enabled, seconds) -> 0 | -errno. SO_LINGER alone, as every
+// abort() sets it: no op to write and read back, for the option the watchdog
+// and abort() set on each socket they end.
+Napi::Value SetLinger(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const fd_t fd = a.Fd();
+  const bool enabled = a.Int(1) != 0;
+  const int seconds = a.Int(2);
+  if (!a.ok()) return {};
+  return Result(info, sockctl::SetLinger(fd, enabled, seconds));
+}
+
+// getLinger(fd) -> 0 | -errno; scratch[0] = enabled (1 | 0), scratch[1] =
+// seconds
+Napi::Value GetLinger(const Napi::CallbackInfo& info) {
+  Args a(info);
+  const fd_t fd = a.Fd();
+  if (!a.ok()) return {};
+  bool enabled = false;
+  int seconds = 0;
+  int rc = sockctl::GetLinger(fd, &enabled, &seconds);
+  if (rc == 0) {
+    Scratch(info)[0] = enabled ? 1 : 0;
+    Scratch(info)[1] = seconds;
+  }
+  return Result(info, rc);
 }
 
 // isTcp(fd) -> 1 | 0 | -errno
@@ -203,7 +240,7 @@ Napi::Value FindSocket(const Napi::CallbackInfo& info) {
   query.local_address = a.Address(4, &local, false);
   query.remote_address = a.Address(5, &remote, true);
   if (!a.ok()) return {};
-  return Result(info, static_cast<double>(sockctl::FindSocket(query)));
+  return Handle(info, sockctl::FindSocket(query));
 }
 
 // close(fd) -> 0 | -errno
@@ -238,6 +275,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports["tcpInfo"] = Napi::Function::New<TcpInfo>(env, "tcpInfo", data);
   exports["apply"] = Napi::Function::New<Apply>(env, "apply", data);
   exports["getOp"] = Napi::Function::New<GetOp>(env, "getOp", data);
+  exports["setLinger"] = Napi::Function::New<SetLinger>(env, "setLinger");
+  exports["getLinger"] = Napi::Function::New<GetLinger>(env, "getLinger", data);
   exports["isTcp"] = Napi::Function::New<IsTcp>(env, "isTcp");
   exports["openSocket"] = Napi::Function::New<OpenSocket>(env, "openSocket");
   exports["bind"] = Napi::Function::New<Bind>(env, "bind");

@@ -6,7 +6,7 @@ import { onCleanup } from './helpers/cleanup';
 import { expectCode } from './helpers/errors';
 import { windows } from './helpers/platform';
 import { boundDgram, closeFd, drain, pair, tlsPair, tupleOf, waitFor, type Host } from './helpers/sockets';
-import { sockoptOnDup } from './witness/dup';
+import { sockoptBytesOnDup, sockoptOnDup } from './witness/dup';
 import { noStateWitness, ssStates } from './witness/ss';
 
 /**
@@ -32,6 +32,10 @@ describe.each<Host>(['127.0.0.1', '::1'])('SO_LINGER on %s', (host) => {
     ]) {
       setLinger(client, linger);
       expect(getLinger(client)).toEqual(linger);
+      if (process.platform !== 'linux') continue; // SO_LINGER counts ticks on macOS; Windows has no witness here
+      // The kernel's struct linger { l_onoff, l_linger }, on a duplicate in another process.
+      const raw = sockoptBytesOnDup(fdOf(client), constants.SOL_SOCKET, constants.SO_LINGER, 8);
+      expect([...new Int32Array(raw.buffer, raw.byteOffset, 2)]).toEqual([1, linger.seconds]);
     }
   });
 

@@ -47,6 +47,10 @@ export interface Native {
     localAddress: string,
     remoteAddress: string | null,
   ): number;
+  /** SO_LINGER alone (enabled 1 or 0), the option every abort() sets: no op round trip. */
+  setLinger(fd: number, enabled: number, seconds: number): number;
+  /** scratch[0] = enabled (1 or 0), scratch[1] = seconds. */
+  getLinger(fd: number): number;
   /** 1 when the socket is TCP (an IPv4 or IPv6 stream socket), 0 when not, or a negative error: one system call on Linux and Windows. */
   isTcp(fd: number): number;
   /** Records of this process's TCP sockets in the states of the mask, or a negative error. */
@@ -97,7 +101,7 @@ export interface CensusRecordLayout {
 }
 
 /** The native interface this file describes; native/addon.cc says which it has. */
-const INTERFACE_VERSION = 6;
+const INTERFACE_VERSION = 7;
 
 // dist/native/ and lib/native/ both sit two levels below the package root.
 export const native: Native = load(path.join(__dirname, '..', '..'));

@@ -3,16 +3,16 @@
 import { featureUnavailable, invalidArgType, systemError, tcpOnly, tooLate, type ApplyError } from '../errors';
 import { fitTcpCheck, KIND, NOT_TCP, scratch, TOO_LATE, writeOp } from '../native/abi';
 import { native } from '../native/binding';
-import { descriptor, locate, type Target } from '../target';
+import { descriptor, locate, type Located, type Target } from '../target';
 import { unknownKey } from '../validate';
 import { refuseBlockingLinger } from './windows-linger';
-import { decode, put } from './codec';
+import { decode, intOf, lingerOf, put } from './codec';
 import { usable } from './features';
 import { newPair, putKeepAliveVals } from './keepalive-vals';
 import { planOnce, type Skipped } from './plan';
 import type { Resolved } from './resolve';
 import { OPTION_NAMES, OPTIONS, PHASES, type OptionName } from './table';
-import type { OptionInput, OptionValues } from './types';
+import type { Linger, OptionInput, OptionValues } from './types';
 
 export interface ApplyResult {
   /** The options set, in table order. */
@@ -83,6 +83,7 @@ export function setNamed(target: Target, name: OptionName, value: unknown, arg: 
   const at = locate(target);
   const r = lookup(name);
   if (r.keepAliveVals) putKeepAliveVals(newPair(0), r, value, arg);
+  else if (r.direct) return setDirect(target, at, r, value, arg);
   else put(0, r, value, arg, 0);
   const fd = descriptor(at);
   const tcp = at.tcp;
@@ -103,10 +104,66 @@ export function getOption<K extends OptionName>(target: Target, name: K): Option
   if (r.keepAliveVals) throw featureUnavailable(`reading ${name} (Windows before build 1709)`);
   const fd = descriptor(at);
   const tcp = at.tcp;
+  if (r.direct) return getDirect(at, fd, r) as OptionValues[K];
   writeOp(0, r, r.kind, 0, 0);
   if (r.tcp) fitTcpCheck(1, tcp);
   const rc = native.getOp(fd);
   if (rc < 0) throw systemError(rc, 'getsockopt', r.os.name);
   if (rc === NOT_TCP) throw tcpOnly(r.name);
   return decode(r) as OptionValues[K];
+}
+
+// An option with nothing to ask the socket first (Resolved.direct) goes
+// straight to its system call, without an op written and read back; the
+// checks, and their order, are the op's: value, socket, Windows, TCP, the
+// OS. SO_LINGER has native calls of its own, and setLinger/getLinger keep
+// its row: abort() and the watchdog set it on every socket they end.
+let lingerRow: Resolved | undefined;
+
+/** setOption(target, 'linger', value), the value named `arg` in errors. */
+export function setLinger(target: Target, value: unknown, arg: string): void {
+  const at = locate(target);
+  setDirect(target, at, (lingerRow ??= lookup('linger')), value, arg);
+}
+
+/** getOption(target, 'linger'). */
+export function getLinger(target: Target): Linger {
+  const at = locate(target);
+  const r = (lingerRow ??= lookup('linger'));
+  return getDirect(at, descriptor(at), r) as Linger;
+}
+
+function setDirect(target: Target, at: Located, r: Resolved, value: unknown, arg: string): void {
+  if (r.kind === KIND.linger) {
+    const { enabled, seconds } = lingerOf(r, value, arg);
+    const fd = descriptor(at);
+    refuseBlockingLinger(target, value);
+    if (at.tcp === false) throw tcpOnly(r.name);
+    const rc = native.setLinger(fd, enabled, seconds);
+    if (rc < 0) throw refused(rc, at, fd, r, 'setsockopt');
+    return;
+  }
+  const int = intOf(r, value, arg);
+  const fd = descriptor(at);
+  if (r.tcp && at.tcp === false) throw tcpOnly(r.name);
+  const rc = native.setInt(fd, r.level, r.option, int);
+  if (rc < 0) throw refused(rc, at, fd, r, 'setsockopt');
+}
+
+function getDirect(at: Located, fd: number, r: Resolved): unknown {
+  if (r.tcp && at.tcp === false) throw tcpOnly(r.name);
+  const rc = r.kind === KIND.linger ? native.getLinger(fd) : native.getInt(fd, r.level, r.option);
+  if (rc < 0) throw refused(rc, at, fd, r, 'getsockopt');
+  return decode(r);
+}
+
+/**
+ * The error for an OS refusal: for a TCP-only option on a bare descriptor,
+ * whose kind was not asked beforehand (the kernel takes SO_KEEPALIVE and
+ * SO_LINGER on any socket), ERR_SOCKET_OPTION_TCP_ONLY when it turns out
+ * not to be TCP.
+ */
+function refused(rc: number, at: Located, fd: number, r: Resolved, syscall: string): Error {
+  if (r.tcp && at.tcp === undefined && native.isTcp(fd) === 0) return tcpOnly(r.name);
+  return systemError(rc, syscall, r.os.name);
 }

@@ -9,10 +9,14 @@ const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
 
 /**
- * Validates a linger value and writes it as op `i`. No { enabled, seconds }
- * object is built on the way: this is every setLinger call.
+ * A linger value, validated: what `lingerOf` last read. Reused by every
+ * call, so that no { enabled, seconds } object is built on the way (this is
+ * every setLinger and abort() call): read it before validating another.
  */
-function putLinger(i: number, r: Resolved, value: unknown, arg: string): void {
+export const lingerIn = { enabled: 0, seconds: 0 };
+
+/** Validates a linger value against row `r`'s bound into `lingerIn`. */
+export function lingerOf(r: Resolved, value: unknown, arg: string): typeof lingerIn {
   let enabled = true;
   let seconds: number;
   if (value === false) {
@@ -34,7 +38,16 @@ function putLinger(i: number, r: Resolved, value: unknown, arg: string): void {
   if (!Number.isInteger(seconds) || seconds < 0 || seconds > r.max) {
     throw outOfRange(`${arg}.seconds`, `an integer >= 0 and <= ${r.max}`, seconds);
   }
-  writeOp(i, r, r.kind, enabled ? 1 : 0, seconds);
+  lingerIn.enabled = enabled ? 1 : 0;
+  lingerIn.seconds = seconds;
+  return lingerIn;
+}
+
+/** The int a boolean or integer option's value is written as. */
+export function intOf(r: Resolved, value: unknown, arg: string): number {
+  if (r.value !== 'boolean') return integerOf(r, value, arg);
+  if (typeof value !== 'boolean') throw invalidArgType(arg, 'of type boolean', value);
+  return value ? 1 : 0;
 }
 
 /** The integer a value asks for, in the OS's own unit. */
@@ -57,13 +70,11 @@ export function integerOf(r: Resolved, value: unknown, arg: string): number {
  */
 export function put(i: number, r: Resolved, value: unknown, arg: string, textAt: number): number {
   switch (r.value) {
-    case 'boolean':
-      if (typeof value !== 'boolean') throw invalidArgType(arg, 'of type boolean', value);
-      writeOp(i, r, r.kind, value ? 1 : 0, 0);
+    case 'linger': {
+      const { enabled, seconds } = lingerOf(r, value, arg);
+      writeOp(i, r, r.kind, enabled, seconds);
       return textAt;
-    case 'linger':
-      putLinger(i, r, value, arg);
-      return textAt;
+    }
     case 'string': {
       if (typeof value !== 'string') throw invalidArgType(arg, 'of type string', value);
       const bytes = utf8.encode(value);
@@ -75,7 +86,7 @@ export function put(i: number, r: Resolved, value: unknown, arg: string, textAt:
       return textAt + bytes.length;
     }
     default:
-      writeOp(i, r, r.kind, integerOf(r, value, arg), 0);
+      writeOp(i, r, r.kind, intOf(r, value, arg), 0);
       return textAt;
   }
 }

@@ -1,7 +1,7 @@
 // The first named options (SO_LINGER, SO_REUSEADDR, SO_REUSEPORT), kept as
 // sugar over setOption/getOption now that they are rows of the table.
 import type { Target } from '../target';
-import { getOption, setNamed } from './api';
+import { getLinger as readLinger, getOption, setLinger as putLinger, setNamed } from './api';
 import type { Linger } from './types';
 
 /**
@@ -12,7 +12,7 @@ import type { Linger } from './types';
  * the whole event loop — for up to that long.
  */
 export function setLinger(target: Target, linger: Linger | number | false): void {
-  setNamed(target, 'linger', linger, 'linger');
+  putLinger(target, linger, 'linger');
 }
 
 /**
@@ -20,7 +20,7 @@ export function setLinger(target: Target, linger: Linger | number | false): void
  * ignores the linger time then, and keeps whatever was set before.
  */
 export function getLinger(target: Target): Linger {
-  return getOption(target, 'linger');
+  return readLinger(target);
 }
 
 /**

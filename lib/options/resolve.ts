@@ -27,6 +27,12 @@ export interface Resolved extends OpSpelling {
   max: number;
   /** Windows before 1709: written through SIO_KEEPALIVE_VALS only (set by the feature probe). */
   keepAliveVals: boolean;
+  /**
+   * Set and read with a system call of its own, without an op: an int or a
+   * linger, in time at every stage, the same option for IPv4 and IPv6 —
+   * nothing to ask the socket first.
+   */
+  direct: boolean;
 }
 
 /** Every row this OS's build spells, by name, in table order. */
@@ -56,6 +62,7 @@ for (const name of OPTION_NAMES) {
     min: os.min ?? row.min ?? 0,
     max: os.max ?? row.max ?? 0,
     keepAliveVals: false,
+    direct: (os.kind === undefined || os.kind === 'linger') && row.phase === 'any' && level6 < 0,
   });
 }
 
