@@ -18,7 +18,7 @@ export interface ApplyError extends SystemError {
   option: string;
   result: {
     applied: OptionName[];
-    skipped: { name: OptionName; reason: 'unsupported' | 'too-late' }[];
+    skipped: { name: OptionName; reason: 'unsupported' | 'too-late' | 'owner' }[];
   };
 }
 

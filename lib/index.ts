@@ -62,6 +62,7 @@ export import undiciConnector = undici.undiciConnector;
 export type { UndiciCallback, UndiciConnectOptions, UndiciConnectorOptions } from './routes/undici';
 export import installPolicy = installPolicy_.installPolicy;
 export type { InstalledPolicy, PolicyOptions } from './routes/install-policy';
+export type { Override, Precedence } from './routes/hold';
 
 // Bind before listen or connect.
 export import bindDgram = bind.bindDgram;

@@ -14,6 +14,23 @@ export function handleOf(owner: net.Socket | net.Server): Handle | null | undefi
   return (owner as unknown as { _handle?: Handle | null })._handle;
 }
 
+/**
+ * The TCP handle under a net.Socket or a TLSSocket: a TLSSocket's `_handle`
+ * is a TLSWrap whose `_parent` is the TCP handle it encrypts, and it
+ * forwards setKeepAlive, setNoDelay and setTypeOfService there — as does a
+ * TLSSocket made around an existing socket, whose TCP handle that is
+ * (18.20, 20, 22.23, 24.21, 26.10). Undefined without a handle.
+ */
+export function tcpHandleOf(socket: net.Socket): WritableHandle | undefined {
+  let h = handleOf(socket) as (WritableHandle & { _parent?: WritableHandle }) | null | undefined;
+  while (h?._parent) h = h._parent;
+  return h ?? undefined;
+}
+
+/** The methods of a TCP handle Node writes socket options with (setTypeOfService: 24.15+, 25.6+). */
+export type WritableHandle = Handle &
+  Partial<Record<'setKeepAlive' | 'setNoDelay' | 'setTypeOfService', (...args: unknown[]) => unknown>>;
+
 // dgram keeps its handle in a symbol-keyed state object (18–26); the
 // `_handle` getter on top of it is deprecated (DEP0112).
 let dgramStateSymbol: symbol | undefined;

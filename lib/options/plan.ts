@@ -10,7 +10,12 @@ import { OPTION_NAMES, type OptionName } from './table';
 
 export interface Skipped {
   name: OptionName;
-  reason: 'unsupported' | 'too-late';
+  /**
+   * `unsupported` here (or on this kind of socket), `too-late` for this
+   * socket's stage, or — from a route whose precedence is 'owner' —
+   * `owner`: the socket's owner set it through Node first.
+   */
+  reason: 'unsupported' | 'too-late' | 'owner';
 }
 
 export interface Plan {

@@ -69,6 +69,9 @@ export interface OsOption {
   note?: string;
 }
 
+/** The methods of Node's socket handles that write options of the table (`setTypeOfService`: 24.15+, 25.6+). */
+export type NodeWrite = 'setKeepAlive' | 'setNoDelay' | 'setTypeOfService';
+
 export interface OptionRow {
   value: 'boolean' | 'integer' | 'string' | 'linger';
   /** For integers: the inclusive range, and whether the OS reads it as unsigned. */
@@ -84,10 +87,12 @@ export interface OptionRow {
    */
   tcp?: boolean;
   /**
-   * Node writes this option itself — at connect, and http.Agent again on
-   * 'free' — so the routes put the policy's value back after it.
+   * The method of Node's socket handle that writes this option — at connect,
+   * when the socket's owner calls it (`setKeepAlive`, `setNoDelay`,
+   * `setTypeOfService`, or Node's own for the options given to connect), and
+   * http.Agent on 'free' — so the routes see those writes (routes/hold.ts).
    */
-  nodeWrites?: boolean;
+  nodeWrites?: NodeWrite;
   summary: string;
   /** What Node itself offers, by version (the option matrix). */
   core: string;
@@ -111,7 +116,7 @@ export const OPTIONS = {
     value: 'boolean',
     phase: 'any',
     tcp: true,
-    nodeWrites: true,
+    nodeWrites: 'setKeepAlive',
     summary: 'Send keepalive probes on an idle connection (SO_KEEPALIVE).',
     core: '`setKeepAlive(bool)` (all)',
     linux: { level: SOCKET, name: 'SO_KEEPALIVE' },
@@ -124,7 +129,7 @@ export const OPTIONS = {
     max: 32767,
     phase: 'any',
     tcp: true,
-    nodeWrites: true,
+    nodeWrites: 'setKeepAlive',
     summary: 'Idle time before the first keepalive probe, in seconds. Has effect only with `keepAlive`.',
     core: '`setKeepAlive(true, ms)` (all)',
     linux: { level: TCP, name: 'TCP_KEEPIDLE' },
@@ -142,7 +147,7 @@ export const OPTIONS = {
     max: 32767,
     phase: 'any',
     tcp: true,
-    nodeWrites: true,
+    nodeWrites: 'setKeepAlive',
     summary: 'Time between keepalive probes, in seconds.',
     core: '24.19+, 26.4+',
     linux: { level: TCP, name: 'TCP_KEEPINTVL' },
@@ -160,7 +165,7 @@ export const OPTIONS = {
     max: 127,
     phase: 'any',
     tcp: true,
-    nodeWrites: true,
+    nodeWrites: 'setKeepAlive',
     summary: 'Unanswered keepalive probes before the connection is dropped.',
     core: '24.19+, 26.4+',
     linux: { level: TCP, name: 'TCP_KEEPCNT' },
@@ -209,6 +214,7 @@ export const OPTIONS = {
     min: 0,
     max: 255,
     phase: 'any',
+    nodeWrites: 'setTypeOfService',
     summary:
       'Type of service / traffic class byte (IP_TOS, IPV6_TCLASS on an IPv6 socket). Set before connect, the SYN carries it too. TCP keeps the two ECN bits for itself (0x2b reads back 0x28), and on IPv4 Linux derives the priority from it.',
     core: '`setTypeOfService` 24.15+, 25.6+ (after connect)',
@@ -219,7 +225,7 @@ export const OPTIONS = {
     value: 'boolean',
     phase: 'any',
     tcp: true,
-    nodeWrites: true,
+    nodeWrites: 'setNoDelay',
     summary: 'Send small segments at once, without waiting to coalesce them (TCP_NODELAY, no Nagle).',
     core: '`setNoDelay` (all)',
     linux: { level: TCP, name: 'TCP_NODELAY' },

@@ -6,12 +6,14 @@ import * as net from 'node:net';
 import type * as tls from 'node:tls';
 import { invalidArgType, invalidArgValue, outOfRange } from '../errors';
 import type { ApplyResult } from '../options/api';
+import { PRECEDENCES, type Override, type Precedence } from './hold';
 import { defaultAgentOf } from '../node-internals';
 import {
   parseAddress,
   validateFunction,
   validateKeys,
   validateObject,
+  validateOneOf,
   validatePort,
   type ParsedAddress,
 } from '../validate';
@@ -28,6 +30,16 @@ export interface RouteOptions {
    * https.Agent calls it or the options say `protocol: 'https:'`.
    */
   tls?: boolean | tls.ConnectionOptions;
+  /**
+   * Whose values stand when the socket's owner — or Node, from the options
+   * it was connected with, or http.Agent — writes an option of the policy
+   * through Node (`setKeepAlive`, `setNoDelay`, `setTypeOfService`):
+   * `'policy'` (default) puts the policy's back at once, `'owner'` leaves
+   * the owner's. See routes/hold.ts.
+   */
+  precedence?: Precedence;
+  /** Called each time such a write touches an option of the policy, whoever's values were kept. */
+  onOverride?: (override: Override, socket: net.Socket) => void;
 }
 
 /**
@@ -59,11 +71,13 @@ export interface ConnectionOptions {
 export type ConnectCallback = (err: Error | null, socket: net.Socket) => void;
 export type CreateConnection = (options: ConnectionOptions, callback?: ConnectCallback) => net.Socket | undefined;
 
-export function validateRoute(route: unknown, name: string, keys: readonly string[] = ['onApply', 'tls']): void {
+export function validateRoute(route: unknown, name: string): void {
   validateObject(route, name);
-  validateKeys(route, name, keys);
-  const { onApply, tls: secure } = route as RouteOptions;
+  validateKeys(route, name, ['onApply', 'tls', 'precedence', 'onOverride']);
+  const { onApply, tls: secure, precedence, onOverride } = route as RouteOptions;
   validateFunction(onApply, `${name}.onApply`);
+  validateFunction(onOverride, `${name}.onOverride`);
+  if (precedence !== undefined) validateOneOf(precedence, `${name}.precedence`, PRECEDENCES);
   if (secure !== undefined && typeof secure !== 'boolean' && (typeof secure !== 'object' || secure === null)) {
     throw invalidArgType(`${name}.tls`, 'of type boolean or object', secure);
   }

@@ -25,13 +25,13 @@ import {
   type RouteOptions,
 } from './connection-options';
 import { attempt, resolveAndWalk, type Attempt } from './dial';
-import { afterConnect, failRoute, handOver } from './handover';
+import { failLater, failRoute, handOver } from './handover';
+import { hold } from './hold';
 import { afterNodePart, checkPolicy, unsupported } from './policy-parts';
 
 /** What one call of a createConnection works with. */
 interface Call {
   policy: Policy;
-  afterNode: Policy;
   options: ConnectionOptions;
   report: (result: ApplyResult, socket: net.Socket) => void;
   wrap: (tcp: net.Socket) => net.Socket;
@@ -41,7 +41,7 @@ interface Call {
 /** A Unix socket: connected as Node would, every option reported unsupported. */
 function viaPath(c: Call): net.Socket {
   const tcp = net.createConnection(c.options as net.NetConnectOpts);
-  return handOver(tcp, () => c.report(unsupported(c.policy), tcp), c.wrap, c.afterNode, false);
+  return handOver(tcp, () => c.report(unsupported(c.policy), tcp), c.wrap);
 }
 
 /** Node's own BoundSocket is bound already: what must precede bind is too late. */
@@ -53,21 +53,19 @@ function viaBoundSocket(c: Call, handle: { fd(): number }): net.Socket {
     return failRoute(new net.Socket(), err);
   }
   const tcp = net.createConnection(c.options as net.NetConnectOpts);
-  return handOver(tcp, () => c.report(result, tcp), c.wrap, c.afterNode, true);
+  return handOver(tcp, () => c.report(result, tcp), c.wrap);
 }
 
 /** Windows: the policy waits for Node's socket to connect, and what had to come first is reported too late. */
 function atConnect(c: Call): net.Socket {
   const tcp = net.createConnection(c.options as net.NetConnectOpts);
-  const outer = handOver(tcp, () => {}, c.wrap, c.afterNode, false);
+  const outer = handOver(tcp, () => {}, c.wrap);
   tcp.once('connect', () => {
     try {
       c.report(apply(tcp, c.policy), tcp);
     } catch (err) {
       tcp.destroy(err as Error);
-      return;
     }
-    afterConnect(tcp, outer, c.afterNode);
   });
   return outer;
 }
@@ -88,7 +86,7 @@ function ownSocket(c: Call): net.Socket | undefined {
       return failRoute(new net.Socket(), err);
     }
     const { socket, result } = made;
-    return handOver(socket, () => c.report(result, socket), c.wrap, c.afterNode, true);
+    return handOver(socket, () => c.report(result, socket), c.wrap);
   }
   const callback = c.callback;
   if (callback === undefined) {
@@ -108,9 +106,7 @@ function ownSocket(c: Call): net.Socket | undefined {
         socket.destroy();
         return callback(e as Error, undefined as unknown as net.Socket);
       }
-      // Handed over first, so that the agent's 'free' listener runs before ours.
       callback(null, outer);
-      afterConnect(socket, outer, c.afterNode);
     },
   });
   return undefined;
@@ -129,7 +125,21 @@ export function createConnection(given: Policy, route: RouteOptions = {}): Creat
   const policy = checkPolicy(given, 'policy');
   validateRoute(route, 'route');
   const afterNode = afterNodePart(policy);
-  const report = (result: ApplyResult, socket: net.Socket): void => route.onApply?.(result, socket);
+  const holds = Object.keys(afterNode).length > 0;
+  // Each socket is watched from the moment the policy is on it: Node's
+  // writes at connect (of the options it was given) and later ones are
+  // overrides (routes/hold.ts).
+  const report = (result: ApplyResult, socket: net.Socket): void => {
+    if (holds) {
+      hold(socket, afterNode, {
+        precedence: route.precedence ?? 'policy',
+        onOverride: route.onOverride,
+        // Inside Node's own write: the socket fails a tick later.
+        onError: (err) => failLater(socket, err),
+      }).start();
+    }
+    route.onApply?.(result, socket);
+  };
   const tlsOptions = typeof route.tls === 'object' ? route.tls : {};
 
   return function sockctlCreateConnection(this: unknown, options: ConnectionOptions, callback?: ConnectCallback) {
@@ -140,7 +150,7 @@ export function createConnection(given: Policy, route: RouteOptions = {}): Creat
     const secure = wantsTls(this, options, route);
     const wrap = (tcp: net.Socket): net.Socket =>
       secure ? tls.connect({ ...(options as tls.ConnectionOptions), ...tlsOptions, socket: tcp }) : tcp;
-    const c: Call = { policy, afterNode, options, report, wrap, callback };
+    const c: Call = { policy, options, report, wrap, callback };
     if (typeof options.path === 'string') return viaPath(c);
     readLocal(options);
     if (BoundSocket !== undefined && options.handle instanceof BoundSocket) return viaBoundSocket(c, options.handle);

@@ -1,8 +1,6 @@
-// Handing a configured socket to its caller: TLS on top, and the policy's
-// options Node writes itself (noDelay, keepalive) put back after its writes.
+// Handing a configured socket to its caller: TLS on top, and failures as
+// the socket's own 'error'. (What Node writes after is routes/hold.ts's.)
 import type * as net from 'node:net';
-import { apply } from '../options/api';
-import type { Policy } from '../options/types';
 
 /** Calls `done` once: on `ready`, or with the first 'error' (or 'timeout', when `timedOut` makes it one). */
 export function settle(
@@ -22,40 +20,6 @@ export function settle(
   socket.once(ready, ok);
   socket.once('error', finish);
   if (timedOut) socket.once('timeout', timeout);
-}
-
-/**
- * Keeps the policy's values of what Node writes itself on a socket after Node's own writes:
- * Node sets noDelay and keepalive just before 'connect' (and http.Agent sets
- * keepalive again each time it takes a socket back, on 'free'), which would
- * undo keepAliveIdleSecs and its kin. Added once the socket is connected,
- * the 'free' listener runs after the agent's.
- */
-export function keepAfterNode(socket: net.Socket, afterNode: Policy, onError: (err: Error) => void): void {
-  socket.on('free', () => {
-    if (socket.destroyed) return;
-    try {
-      apply(socket, afterNode);
-    } catch (err) {
-      onError(err as Error);
-    }
-  });
-}
-
-/**
- * Node has written its noDelay and keepalive on `tcp`: puts the policy's
- * values of what Node wrote back, and again whenever an agent takes `outer` (the
- * socket the caller holds, TLS or not) back.
- */
-export function afterConnect(tcp: net.Socket, outer: net.Socket, afterNode: Policy): void {
-  if (Object.keys(afterNode).length === 0) return;
-  try {
-    apply(tcp, afterNode);
-  } catch (err) {
-    tcp.destroy(err as Error);
-    return;
-  }
-  keepAfterNode(outer, afterNode, (err) => outer.destroy(err));
 }
 
 /**
@@ -81,7 +45,7 @@ export function failRoute(socket: net.Socket, err: unknown): net.Socket {
 
 /**
  * Returns a socket still connecting, after `before` (reporting), wrapped by
- * `wrap`; `reapply`: what Node wrote goes back on at 'connect'. If `before`
+ * `wrap`. If `before`
  * throws (an onApply of the caller's), or `wrap` fails other than on its
  * arguments, the socket is destroyed with that error, which its owner sees
  * as 'error' — as a failure of net.createConnection's own reaches it —
@@ -89,24 +53,15 @@ export function failRoute(socket: net.Socket, err: unknown): net.Socket {
  * from its 'close' handler). Bad TLS options still throw, as tls.connect's
  * do, with the socket destroyed first.
  */
-export function handOver(
-  tcp: net.Socket,
-  before: () => void,
-  wrap: (tcp: net.Socket) => net.Socket,
-  afterNode: Policy,
-  reapply: boolean,
-): net.Socket {
+export function handOver(tcp: net.Socket, before: () => void, wrap: (tcp: net.Socket) => net.Socket): net.Socket {
   try {
     before();
   } catch (err) {
     return failLater(tcp, err as Error);
   }
-  let outer: net.Socket;
   try {
-    outer = wrap(tcp);
+    return wrap(tcp);
   } catch (err) {
     return failRoute(tcp, err);
   }
-  if (reapply) tcp.once('connect', () => afterConnect(tcp, outer, afterNode));
-  return outer;
 }

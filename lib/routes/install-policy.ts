@@ -10,10 +10,10 @@ import type * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import { apply, type ApplyResult } from '../options/api';
 import type { Policy } from '../options/types';
-import { handleOf } from '../node-internals';
+import { handleOf, tcpHandleOf } from '../node-internals';
 import type { Target } from '../target';
-import { validateFunction, validateKeys, validateObject } from '../validate';
-import { keepAfterNode } from './handover';
+import { validateFunction, validateKeys, validateObject, validateOneOf } from '../validate';
+import { hold, PRECEDENCES, without, type Hold, type Override, type Precedence } from './hold';
 import { afterNodePart, checkPolicy, pick, unsupported } from './policy-parts';
 
 type Socketish = net.Socket | net.Server | dgram.Socket;
@@ -29,6 +29,16 @@ export interface PolicyOptions {
    * say). Default: a process warning. The socket is left as it is.
    */
   onError?: (err: Error, socket: net.Socket | net.Server | dgram.Socket) => void;
+  /**
+   * Whose values stand when a socket's owner sets an option of the policy
+   * through Node (`setKeepAlive`, `setNoDelay`, `setTypeOfService`, or the
+   * options it connects with): `'policy'` (default) puts the policy's back
+   * at once; `'owner'` leaves the owner's, and what the owner set before the
+   * policy came is skipped with reason `'owner'`.
+   */
+  precedence?: Precedence;
+  /** Called each time an owner's write touches an option of the policy after it was applied, whoever's values were kept. */
+  onOverride?: (override: Override, socket: net.Socket) => void;
 }
 
 export interface InstalledPolicy {
@@ -84,9 +94,11 @@ function reporter(options: PolicyOptions) {
   return { onError, report };
 }
 
+const NONE: ReadonlySet<never> = new Set();
+
 function setter(policy: Policy, options: PolicyOptions, installed: () => boolean): Setter {
   const afterNode = afterNodePart(policy);
-  const keepAfterNodeWrites = Object.keys(afterNode).length > 0;
+  const holds = Object.keys(afterNode).length > 0;
   const udpPart = pick(policy, (row) => row.tcp !== true);
   const udpSkipped = unsupported(pick(policy, (row) => row.tcp === true)).skipped;
 
@@ -108,18 +120,44 @@ function setter(policy: Policy, options: PolicyOptions, installed: () => boolean
       return false;
     }
   };
-  const connected = (socket: net.Socket): void => {
-    if (set(socket, policy, net.isIP(socket.localAddress ?? '') !== 0) && keepAfterNodeWrites) {
-      keepAfterNode(socket, afterNode, (err) => onError(err, socket));
-    }
+  /** Watches Node's writes of the policy's options to the socket's handle (routes/hold.ts). */
+  const holdOf = (socket: net.Socket): Hold | undefined =>
+    holds
+      ? hold(socket, afterNode, {
+          precedence: options.precedence ?? 'policy',
+          onOverride: options.onOverride,
+          onError: (err) => onError(err, socket),
+        })
+      : undefined;
+  const connected = (socket: net.Socket, held = holdOf(socket)): void => {
+    const { rest, skipped } = without(policy, held?.owned ?? NONE);
+    if (set(socket, rest, net.isIP(socket.localAddress ?? '') !== 0, skipped)) held?.start();
   };
   return {
     client(socket) {
-      // net.client.socket fires before connect() is even called: pending.
-      if (socket.pending) socket.once('connect', () => connected(socket));
-      else if (!socket.destroyed) connected(socket);
+      if (!socket.pending) {
+        if (!socket.destroyed) connected(socket);
+        return;
+      }
+      // net.client.socket fires before connect() is even called, and the
+      // hook just before it runs; connect() makes the handle, and Node's
+      // writes of the options the owner connects with come before 'connect':
+      // watched from the next tick.
+      let held: Hold | undefined;
+      let watched = false;
+      const watch = (): void => {
+        if (watched || !tcpHandleOf(socket)) return;
+        watched = true;
+        held = holdOf(socket);
+      };
+      watch();
+      process.nextTick(watch);
+      socket.once('connect', () => {
+        watch();
+        connected(socket, held);
+      });
     },
-    accepted: connected,
+    accepted: (socket) => connected(socket),
     listener(server) {
       // A cluster worker's round-robin listener has no socket of its own: the
       // primary's listener is the one to set (its listen publishes there).
@@ -139,7 +177,7 @@ function setter(policy: Policy, options: PolicyOptions, installed: () => boolean
  * - client sockets (`net.client.socket`; on Node 18/20, where TLS sockets
  *   skip that channel, also `http.client.request.start` and undici's
  *   `undici:client:connected`): at 'connect', after Node's own noDelay and
- *   keepalive, and again after http.Agent takes a socket back ('free');
+ *   keepalive, and held against later writes through Node (routes/hold.ts);
  * - accepted sockets (`net.server.socket`): at once;
  * - listeners (`tracing:net.server.listen:asyncEnd`, Node 20.16+/22.3+):
  *   once listening — listener options such as deferAcceptSecs, which the
@@ -150,9 +188,11 @@ function setter(policy: Policy, options: PolicyOptions, installed: () => boolean
 export function installPolicy(given: Policy, options: PolicyOptions = {}): InstalledPolicy {
   const policy = checkPolicy(given, 'policy');
   validateObject(options, 'options');
-  validateKeys(options, 'options', ['onApply', 'onError']);
+  validateKeys(options, 'options', ['onApply', 'onError', 'onOverride', 'precedence']);
   validateFunction(options.onApply, 'options.onApply');
   validateFunction(options.onError, 'options.onError');
+  validateFunction(options.onOverride, 'options.onOverride');
+  if (options.precedence !== undefined) validateOneOf(options.precedence, 'options.precedence', PRECEDENCES);
   let installed = true;
   const set = setter(policy, options, () => installed);
   const seen = new WeakSet<object>();

@@ -46,5 +46,5 @@ export function pick(policy: Policy, keep: (row: OptionRow) => boolean): Policy 
 
 /** What Node's own writes at connect and on 'free' would undo, and so goes back on after them. */
 export function afterNodePart(policy: Policy): Policy {
-  return pick(policy, (row) => row.nodeWrites === true);
+  return pick(policy, (row) => row.nodeWrites !== undefined);
 }

@@ -39,9 +39,14 @@ export function undiciConnector(
   options: UndiciConnectorOptions = {},
 ): (opts: UndiciConnectOptions, callback: UndiciCallback) => void {
   validateRoute(options, 'options');
-  const onApply = options.onApply;
-  const plain = createConnection(policy, { onApply, tls: false });
-  const secured = createConnection(policy, { onApply, tls: { ALPNProtocols: ['http/1.1'], ...options.tls } });
+  const { onApply, precedence, onOverride } = options;
+  const plain = createConnection(policy, { onApply, precedence, onOverride, tls: false });
+  const secured = createConnection(policy, {
+    onApply,
+    precedence,
+    onOverride,
+    tls: { ALPNProtocols: ['http/1.1'], ...options.tls },
+  });
   return function sockctlConnector(opts, callback) {
     validateObject(opts, 'options');
     if (typeof opts.hostname !== 'string') throw invalidArgType('options.hostname', 'of type string', opts.hostname);

@@ -1,0 +1,129 @@
+// A policy that holds. Node writes some of a policy's options itself —
+// through its socket handle's setKeepAlive, setNoDelay and setTypeOfService —
+// when the socket's owner calls those methods (ioredis and pg set keepalive
+// in their own 'connect' listener, after the route's), when it connects with
+// such options, and when http.Agent takes a socket back. The routes see each
+// of those writes on the TCP handle itself, which a TLSSocket around the
+// socket forwards its calls to, and then either put the policy's values
+// back ('policy', the default) or leave the owner's ('owner'); onOverride
+// is told either way.
+import type * as net from 'node:net';
+import { apply } from '../options/api';
+import { OPTION_NAMES, OPTIONS, type NodeWrite, type OptionName, type OptionRow } from '../options/table';
+import type { Skipped } from '../options/plan';
+import type { Policy } from '../options/types';
+import { tcpHandleOf } from '../node-internals';
+
+/** Whose values stand when the socket's owner sets an option of the policy through Node's API. */
+export type Precedence = 'policy' | 'owner';
+export const PRECEDENCES: readonly Precedence[] = ['policy', 'owner'];
+
+/** An option of the policy written by someone else than the route. */
+export interface Override {
+  /** The method of Node's that wrote it: the socket's (or its TLSSocket's), called by its owner, by Node at connect, or by http.Agent. */
+  by: NodeWrite;
+  /** The policy's options that call wrote. */
+  options: OptionName[];
+  /** Whose values the kernel holds now: the policy's, put back at once, or the owner's. */
+  kept: Precedence;
+}
+
+export interface HoldOptions {
+  precedence: Precedence;
+  onOverride?: (override: Override, socket: net.Socket) => void;
+  /** A system error while putting the policy back. */
+  onError: (err: Error) => void;
+}
+
+export interface Hold {
+  /**
+   * The policy's options the owner has set (or Node has, from the options
+   * the owner connected with) before the route applied them: under 'owner'
+   * precedence the route leaves them alone. Empty under 'policy'.
+   */
+  readonly owned: ReadonlySet<OptionName>;
+  /** The route has applied the policy: a write from now on overrides it. */
+  start(): void;
+}
+
+/** The options of `policy` each of Node's methods writes. */
+function writesOf(policy: Policy): Map<NodeWrite, OptionName[]> {
+  const by = new Map<NodeWrite, OptionName[]>();
+  for (const name of OPTION_NAMES) {
+    const method = (OPTIONS[name] as OptionRow).nodeWrites;
+    if (method === undefined || policy[name] === undefined) continue;
+    by.set(method, [...(by.get(method) ?? []), name]);
+  }
+  return by;
+}
+
+/** The options of `policy` named in `names`. */
+function part(policy: Policy, names: readonly OptionName[]): Policy {
+  const out: Record<string, unknown> = {};
+  for (const name of names) out[name] = policy[name];
+  return out as Policy;
+}
+
+/**
+ * Watches the writes of Node's methods to `socket`'s TCP handle that touch
+ * an option of `policy`, from now on. `socket` must have its handle (it has
+ * from connect() on). Nothing here throws into Node's or the owner's call.
+ */
+export function hold(socket: net.Socket, policy: Policy, options: HoldOptions): Hold {
+  const owned = new Set<OptionName>();
+  let applied = false;
+  const tell = (override: Override): void => {
+    try {
+      options.onOverride?.(override, socket);
+    } catch (err) {
+      options.onError(err as Error);
+    }
+  };
+  const after = (by: NodeWrite, names: OptionName[]): void => {
+    if (!applied) {
+      if (options.precedence === 'owner') for (const name of names) owned.add(name);
+      return;
+    }
+    if (socket.destroyed) return;
+    if (options.precedence === 'policy') {
+      try {
+        apply(socket, part(policy, names));
+      } catch (err) {
+        options.onError(err as Error);
+        return;
+      }
+    }
+    tell({ by, options: names, kept: options.precedence });
+  };
+  const handle = tcpHandleOf(socket);
+  if (handle !== undefined) {
+    for (const [method, names] of writesOf(policy)) {
+      const original = handle[method];
+      if (typeof original !== 'function') continue; // setTypeOfService before 24.15
+      handle[method] = function (this: unknown, ...args: unknown[]) {
+        const result = original.apply(this, args);
+        after(method, names);
+        return result;
+      };
+    }
+  }
+  return {
+    owned,
+    start() {
+      applied = true;
+    },
+  };
+}
+
+/** `policy` without the options in `names`, and those options as skipped because their owner set them. */
+export function without(policy: Policy, names: ReadonlySet<OptionName>): { rest: Policy; skipped: Skipped[] } {
+  if (names.size === 0) return { rest: policy, skipped: [] };
+  const rest: Record<string, unknown> = {};
+  const skipped: Skipped[] = [];
+  for (const name of OPTION_NAMES) {
+    if (policy[name] === undefined) continue;
+    if (names.has(name)) skipped.push({ name, reason: 'owner' });
+    else rest[name] = policy[name];
+  }
+  return { rest: rest as Policy, skipped };
+}
