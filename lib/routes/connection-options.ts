@@ -59,8 +59,13 @@ export interface ConnectionOptions {
   keepAlive?: boolean | null;
   keepAliveInitialDelay?: number | null;
   allowHalfOpen?: boolean | null;
-  /** A Unix socket: no TCP options apply; it is connected as Node would. */
+  /**
+   * A Unix socket (unless a port comes with it: see unixPathOf): no TCP
+   * options apply; it is connected as Node would.
+   */
   path?: string | null;
+  /** http's name for a Unix socket path. */
+  socketPath?: string | null;
   /** Node 24.19+/26.4+: a net.BoundSocket to connect from. */
   handle?: unknown;
   /** https: the TLS server name (tls.connect takes the rest of the options too). */
@@ -97,6 +102,18 @@ export interface Dial {
   hints?: number;
   /** For the net.Socket Node adopts the descriptor into. */
   socket: net.SocketConstructorOpts;
+}
+
+/**
+ * The Unix socket to connect to, if any: `socketPath` (http's name for it),
+ * or `path` when no port comes with it. Node 18's http.request passes the
+ * request's own path (`'/x'`) as `path`, next to the host and port, to a
+ * createConnection given without an agent; Node 20 and later leave it out.
+ */
+export function unixPathOf(options: ConnectionOptions): string | undefined {
+  if (typeof options.socketPath === 'string' && options.socketPath !== '') return options.socketPath;
+  if (typeof options.path === 'string' && options.port == null) return options.path;
+  return undefined;
 }
 
 /** options.timeout, which every strategy honours. */

@@ -23,6 +23,7 @@ import {
   type ConnectionOptions,
   type CreateConnection,
   type RouteOptions,
+  unixPathOf,
 } from './connection-options';
 import { attempt, resolveAndWalk, type Attempt } from './dial';
 import { failLater, failRoute, handOver } from './handover';
@@ -38,9 +39,14 @@ interface Call {
   callback?: ConnectCallback;
 }
 
+/** The options for Node's own TCP connect: without a `path` that is no Unix socket (see unixPathOf). */
+function tcpOptions(options: ConnectionOptions): net.NetConnectOpts {
+  return { ...options, path: undefined } as net.NetConnectOpts;
+}
+
 /** A Unix socket: connected as Node would, every option reported unsupported. */
-function viaPath(c: Call): net.Socket {
-  const tcp = net.createConnection(c.options as net.NetConnectOpts);
+function viaPath(c: Call, path: string): net.Socket {
+  const tcp = net.createConnection({ ...c.options, path } as net.NetConnectOpts);
   return handOver(tcp, () => c.report(unsupported(c.policy), tcp), c.wrap);
 }
 
@@ -52,13 +58,13 @@ function viaBoundSocket(c: Call, handle: { fd(): number }): net.Socket {
   } catch (err) {
     return failRoute(new net.Socket(), err);
   }
-  const tcp = net.createConnection(c.options as net.NetConnectOpts);
+  const tcp = net.createConnection(tcpOptions(c.options));
   return handOver(tcp, () => c.report(result, tcp), c.wrap);
 }
 
 /** Windows: the policy waits for Node's socket to connect, and what had to come first is reported too late. */
 function atConnect(c: Call): net.Socket {
-  const tcp = net.createConnection(c.options as net.NetConnectOpts);
+  const tcp = net.createConnection(tcpOptions(c.options));
   const outer = handOver(tcp, () => {}, c.wrap);
   tcp.once('connect', () => {
     try {
@@ -151,7 +157,8 @@ export function createConnection(given: Policy, route: RouteOptions = {}): Creat
     const wrap = (tcp: net.Socket): net.Socket =>
       secure ? tls.connect({ ...(options as tls.ConnectionOptions), ...tlsOptions, socket: tcp }) : tcp;
     const c: Call = { policy, options, report, wrap, callback };
-    if (typeof options.path === 'string') return viaPath(c);
+    const path = unixPathOf(options);
+    if (path !== undefined) return viaPath(c, path);
     readLocal(options);
     if (BoundSocket !== undefined && options.handle instanceof BoundSocket) return viaBoundSocket(c, options.handle);
     if (!adoptsSockets) return atConnect(c);

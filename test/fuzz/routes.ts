@@ -106,6 +106,11 @@ function connectionOptions(f: Fuzzer): { options: unknown; want: Want } {
   return { options, want: connectionWant(o) };
 }
 
+/** A Unix socket path, as createConnection reads one: `path` without a port (beside one it is Node 18's request path). */
+function unix(o: { path?: unknown; port?: unknown }): boolean {
+  return typeof o.path === 'string' && nullish(o.port);
+}
+
 function connectionWant(o: Record<string, unknown>): Want {
   const timeout = o.timeout;
   const codes: string[] = [];
@@ -113,7 +118,7 @@ function connectionWant(o: Record<string, unknown>): Want {
     if (typeof timeout !== 'number') codes.push(...TYPE);
     else if (!(timeout >= 0 && timeout < Infinity)) codes.push(...OUT_OF_RANGE);
   }
-  if (typeof o.path === 'string') return codes.length > 0 ? must(codes) : VALID;
+  if (unix(o)) return codes.length > 0 ? must(codes) : VALID;
   const host = hostOf(o);
   if (typeof host !== 'string') codes.push(...TYPE);
   else if (host === '') codes.push(...VALUE);
@@ -134,8 +139,8 @@ function connectionWant(o: Record<string, unknown>): Want {
 async function connectThrough(f: Fuzzer, connectFn: Connect, wantsCallback: boolean): Promise<Outcome> {
   const { options, want } = connectionOptions(f);
   const callback = wantsCallback ? '<callback>' : f.rng.pick([undefined, 1, 'x']);
-  const o = options as { host?: unknown; path?: unknown } | null;
-  const name = typeof o === 'object' && o !== null && typeof o.path !== 'string' && isName(hostOf(o));
+  const o = options as { host?: unknown; path?: unknown; port?: unknown } | null;
+  const name = typeof o === 'object' && o !== null && !unix(o) && isName(hostOf(o));
   // A callback that is no function is refused, and a name to resolve needs one.
   const extra = !wantsCallback && (callback !== undefined || name) ? TYPE : [];
   const wanted = extra.length === 0 ? want : must([...(want.fails ? want.codes! : []), ...extra]);

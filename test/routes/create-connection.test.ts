@@ -74,9 +74,10 @@ describe('createConnection', () => {
     await expectPolicyOn(socket, 'before connect');
   });
 
-  it('http.request({ createConnection }) without an agent', async () => {
+  it('http.request({ createConnection }) without an agent, with a request path', async () => {
     const { port } = await httpServer();
-    const socket = await get({ host: '127.0.0.1', port, createConnection: createConnection(policy) });
+    // Node 18 passes the request path to the createConnection as `path`, next to host and port: no Unix socket.
+    const socket = await get({ host: '127.0.0.1', port, path: '/x', createConnection: createConnection(policy) });
     // Without an agent the response ends the socket: look while it is open.
     await expectPolicyOn(socket, 'before connect');
   });
