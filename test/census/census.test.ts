@@ -7,7 +7,7 @@ import { fromTracked } from '../../lib/census/census';
 import { native } from '../../lib/native/binding';
 import { onCleanup, track } from '../helpers/cleanup';
 import { expectCode } from '../helpers/errors';
-import { emulator, under } from '../helpers/platform';
+import { emulator, QEMU_CENSUS, under } from '../helpers/platform';
 import { portOf, tupleOf, waitFor, type Host } from '../helpers/sockets';
 import { noStateWitness, ssPeers, ssStates } from '../witness/ss';
 
@@ -78,7 +78,7 @@ async function leakyServer(host: Host, clients: number) {
 const hasKernelCensus = process.platform === 'linux';
 // Neither census works there: the kernel one needs NETLINK_SOCK_DIAG, the
 // tracked one TCP info.
-const noCensus = under('qemu', 'qemu-user refuses NETLINK_SOCK_DIAG sockets and copies only 4 bytes of TCP_INFO');
+const noCensus = under('qemu', QEMU_CENSUS);
 
 describe.skipIf(noCensus).each<Host>(['127.0.0.1', '::1'])('listSockets on %s', (host) => {
   it('finds a CLOSE_WAIT leak, maps it to the Node sockets and their server', async () => {

@@ -24,6 +24,9 @@ export function under(emu: Emulator, reason: string): boolean {
 /** Why tests that read TCP_INFO are skipped under qemu; a qemu-only test in test/tcp/info.test.ts checks it. */
 export const QEMU_TCP_INFO = 'qemu-user copies only 4 bytes of TCP_INFO';
 
+/** Why the census tests are skipped under qemu; a qemu-only test in test/census/census.test.ts checks it. */
+export const QEMU_CENSUS = 'qemu-user refuses NETLINK_SOCK_DIAG sockets and copies only 4 bytes of TCP_INFO';
+
 /** Windows: targets are SOCKETs, witnesses are netstat and Winsock's answers, not /proc. */
 export const windows = process.platform === 'win32';
 

@@ -8,7 +8,6 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import {
-  constants,
   createConnection,
   fdOf,
   features,
@@ -21,7 +20,7 @@ import {
 import { onCleanup, track } from '../helpers/cleanup';
 import { expectCode } from '../helpers/errors';
 import { portOf, tlsOptions } from '../helpers/sockets';
-import { sockoptOnDup } from '../witness/dup';
+import { tcpKeepAliveOnDup } from '../witness/dup';
 import { linux } from './fixtures';
 
 // Neither Node's nor libuv's values (7200/75/9 by default, 30/1/10 after setKeepAlive(true, 30000)).
@@ -34,16 +33,9 @@ function here(policy: Policy): Policy {
   return Object.fromEntries(Object.entries(policy).filter(([name]) => features[name as keyof typeof features]));
 }
 
-/** TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT and TCP_NODELAY, from the kernel, not through sockctl. */
-function kernelKeepAlive(socket: net.Socket): { idle: number; interval: number; count: number; noDelay: number } {
-  const c = constants as Record<string, number>;
-  const [idle, interval, count, noDelay] = sockoptOnDup(fdOf(socket), [
-    [c.IPPROTO_TCP, c.TCP_KEEPIDLE],
-    [c.IPPROTO_TCP, c.TCP_KEEPINTVL],
-    [c.IPPROTO_TCP, c.TCP_KEEPCNT],
-    [c.IPPROTO_TCP, c.TCP_NODELAY],
-  ]) as number[];
-  return { idle, interval, count, noDelay: noDelay === 0 ? 0 : 1 };
+/** The kernel's keepalive and Nagle settings, not through sockctl. */
+function kernelKeepAlive(socket: net.Socket): ReturnType<typeof tcpKeepAliveOnDup> {
+  return tcpKeepAliveOnDup(fdOf(socket));
 }
 
 async function listener(): Promise<number> {

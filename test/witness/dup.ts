@@ -3,6 +3,7 @@
 // outside sockctl. The duplicate shares the socket, so what it sets or binds
 // is the socket's.
 import { spawnSync } from 'node:child_process';
+import { constants } from '../../lib';
 
 function onDup(fd: number, script: string, arg: string): unknown {
   const out = spawnSync('python3', ['-c', script, arg], {
@@ -73,4 +74,16 @@ print(json.dumps(out))
 /** The bytes of a socket option (a struct such as linger), read on a duplicate of `fd`. */
 export function sockoptBytesOnDup(fd: number, level: number, name: number, length: number): Uint8Array {
   return Uint8Array.from(onDup(fd, BYTES_SCRIPT, JSON.stringify([level, name, length])) as number[]);
+}
+
+/** TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT and TCP_NODELAY (0 or 1) of `fd`, read on a duplicate (Linux names). */
+export function tcpKeepAliveOnDup(fd: number): { idle: number; interval: number; count: number; noDelay: number } {
+  const c = constants as Record<string, number>;
+  const [idle, interval, count, noDelay] = sockoptOnDup(fd, [
+    [c.IPPROTO_TCP, c.TCP_KEEPIDLE],
+    [c.IPPROTO_TCP, c.TCP_KEEPINTVL],
+    [c.IPPROTO_TCP, c.TCP_KEEPCNT],
+    [c.IPPROTO_TCP, c.TCP_NODELAY],
+  ]) as number[];
+  return { idle, interval, count, noDelay: noDelay === 0 ? 0 : 1 };
 }

@@ -1,0 +1,117 @@
+// ioredis and node-redis against a real Redis from Debian, plain and on its
+// TLS port. ioredis calls setKeepAlive(true, 30000) (its default keepAlive)
+// on 'connect' / 'secureConnect' and reconnects by itself; node-redis
+// connects with keepAlive in net.connect's options, which Node writes at
+// connect. Both need Node 20 or later.
+import { once } from 'node:events';
+import net from 'node:net';
+import tls from 'node:tls';
+import Redis from 'ioredis';
+import { createClient } from 'redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { abort, listSockets, trackSockets } from '../../lib';
+import { onCleanup } from '../helpers/cleanup';
+import { QEMU_CENSUS, under } from '../helpers/platform';
+import { serversRun, startRedis, type RunningServer } from '../helpers/servers';
+import { expectPolicyHeld, install, kernelIdle, KEEPALIVE_OPTIONS, linux } from './fixtures';
+
+const run = serversRun();
+let server: RunningServer;
+beforeAll(async () => {
+  if (run) server = await startRedis();
+}, 60_000);
+afterAll(() => server?.stop());
+
+async function ioredis(secure: boolean): Promise<Redis> {
+  const client = new Redis({
+    host: '127.0.0.1',
+    port: secure ? server.tlsPort : server.port,
+    tls: secure ? { rejectUnauthorized: false } : undefined,
+    maxRetriesPerRequest: 1,
+  });
+  onCleanup(() => client.disconnect());
+  await once(client, 'ready');
+  return client;
+}
+
+const streamOf = (client: Redis) => (client as unknown as { stream: net.Socket }).stream;
+
+describe.runIf(run)('ioredis against Redis', () => {
+  it.each([false, true])(
+    "installPolicy (tls: %s): commands run and the kernel holds the policy after ioredis' setKeepAlive",
+    async (secure) => {
+      const r = install();
+      const client = await ioredis(secure);
+      expect(await client.set('k', 'v')).toBe('OK');
+      expect(await client.get('k')).toBe('v');
+      const stream = streamOf(client);
+      expect(stream instanceof tls.TLSSocket).toBe(secure);
+      expect(r.errors).toEqual([]);
+      expect(r.overrides.map(([o]) => o)).toContainEqual({
+        by: 'setKeepAlive',
+        options: KEEPALIVE_OPTIONS,
+        kept: 'policy',
+      });
+      expectPolicyHeld(stream);
+    },
+  );
+
+  it("precedence 'owner': ioredis' 30 s stands", async () => {
+    install({ precedence: 'owner' });
+    const client = await ioredis(false);
+    await client.ping();
+    if (linux) expect(kernelIdle(streamOf(client))).toBe(30);
+  });
+
+  it.skipIf(under('qemu', QEMU_CENSUS))(
+    'the census maps the descriptor to the stream ioredis holds, TLS included',
+    async () => {
+      trackSockets();
+      for (const secure of [false, true]) {
+        const client = await ioredis(secure);
+        const stream = streamOf(client);
+        const entry = listSockets().find((e) => e.localPort === stream.localPort);
+        expect(entry?.state).toBe('ESTABLISHED');
+        expect(entry?.socket).toBe(stream);
+      }
+    },
+  );
+
+  it('abort() on its socket: ioredis takes its own reconnect path and the next command works', async () => {
+    const r = install();
+    const client = await ioredis(false);
+    const first = streamOf(client);
+    abort(first);
+    await once(client, 'reconnecting');
+    await once(client, 'ready');
+    expect(await client.ping()).toBe('PONG');
+    const second = streamOf(client);
+    expect(second).not.toBe(first);
+    // The new connection got the policy too.
+    expect(r.applied.some(([, s]) => s === second)).toBe(true);
+    expectPolicyHeld(second);
+  });
+});
+
+describe.runIf(run)('node-redis against Redis', () => {
+  it.each([false, true])('installPolicy (tls: %s): commands run and the kernel holds the policy', async (secure) => {
+    const r = install();
+    const client = createClient({
+      socket: secure
+        ? { host: '127.0.0.1', port: server.tlsPort, tls: true, rejectUnauthorized: false }
+        : { host: '127.0.0.1', port: server.port },
+    });
+    onCleanup(() => void client.destroy());
+    await client.connect();
+    expect(await client.ping()).toBe('PONG');
+    expect(r.errors).toEqual([]);
+    const sockets = r.applied
+      .map(([, s]) => s)
+      .filter(
+        (s): s is net.Socket => s instanceof net.Socket && s.remotePort === (secure ? server.tlsPort : server.port),
+      );
+    expect(sockets).toHaveLength(1);
+    expect(sockets[0] instanceof tls.TLSSocket).toBe(secure);
+    expectPolicyHeld(sockets[0]);
+  });
+});
