@@ -12,7 +12,7 @@ import { apply } from '../options/api';
 import { OPTION_NAMES, OPTIONS, type NodeWrite, type OptionName, type OptionRow } from '../options/table';
 import type { Skipped } from '../options/plan';
 import type { Policy } from '../options/types';
-import { tcpHandleOf } from '../node-internals';
+import { tcpHandleOf, type WritableHandle } from '../node-internals';
 
 /** Whose values stand when the socket's owner sets an option of the policy through Node's API. */
 export type Precedence = 'policy' | 'owner';
@@ -57,6 +57,39 @@ function writesOf(policy: Policy): Map<NodeWrite, OptionName[]> {
   return by;
 }
 
+type Watcher = (method: NodeWrite) => void;
+const METHODS: readonly NodeWrite[] = ['setKeepAlive', 'setNoDelay', 'setTypeOfService'];
+const watchers = new WeakMap<object, Watcher[]>();
+const wrapped = new WeakSet<object>();
+
+/**
+ * Calls `watcher` after each write of Node's to `handle`. The methods are
+ * wrapped once on the handles' prototype (Node's TCP), never on a handle:
+ * an own property on each handle changed its shape and cost a connection
+ * tens of microseconds. The wrapper stays for the life of the process and
+ * costs every other TCP handle one WeakMap lookup per such call.
+ */
+function watch(handle: WritableHandle, watcher: Watcher): void {
+  const proto = Object.getPrototypeOf(handle) as Record<NodeWrite, unknown> | null;
+  if (proto === null) return;
+  if (!wrapped.has(proto)) {
+    wrapped.add(proto);
+    for (const method of METHODS) {
+      const original = proto[method];
+      if (typeof original !== 'function') continue; // setTypeOfService before 24.15
+      proto[method] = function (this: object, ...args: unknown[]) {
+        const result = (original as (...a: unknown[]) => unknown).apply(this, args);
+        const list = watchers.get(this);
+        if (list !== undefined) for (const w of list) w(method);
+        return result;
+      };
+    }
+  }
+  const list = watchers.get(handle);
+  if (list === undefined) watchers.set(handle, [watcher]);
+  else list.push(watcher);
+}
+
 /** The options of `policy` named in `names`. */
 function part(policy: Policy, names: readonly OptionName[]): Policy {
   const out: Record<string, unknown> = {};
@@ -96,16 +129,12 @@ export function hold(socket: net.Socket, policy: Policy, options: HoldOptions): 
     tell({ by, options: names, kept: options.precedence });
   };
   const handle = tcpHandleOf(socket);
-  if (handle !== undefined) {
-    for (const [method, names] of writesOf(policy)) {
-      const original = handle[method];
-      if (typeof original !== 'function') continue; // setTypeOfService before 24.15
-      handle[method] = function (this: unknown, ...args: unknown[]) {
-        const result = original.apply(this, args);
-        after(method, names);
-        return result;
-      };
-    }
+  const names = writesOf(policy);
+  if (handle !== undefined && names.size > 0) {
+    watch(handle, (method) => {
+      const touched = names.get(method);
+      if (touched !== undefined) after(method, touched);
+    });
   }
   return {
     owned,
