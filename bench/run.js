@@ -1,6 +1,7 @@
 'use strict';
 // npm run bench: builds the yardsticks (the reference addon and the C
-// floor), then runs the per-call benchmark and the census benchmark.
+// floor), then runs the per-call benchmark, the census benchmark and the
+// cost of the policy routes per connection.
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -13,3 +14,4 @@ fs.mkdirSync(path.join(here, 'build'), { recursive: true });
 run('cc', ['-O2', '-Wall', '-o', path.join(here, 'build', 'floor'), path.join(here, 'floor.c')]);
 run(process.execPath, [path.join(here, 'ops.js')]);
 run(process.execPath, [path.join(here, 'census.js')]);
+run(process.execPath, [path.join(here, 'connect.js')]);

@@ -1,0 +1,89 @@
+'use strict';
+// What a route costs per connection: requests through an http.Agent without
+// keep-alive (a new connection each) to a loopback server in a child
+// process, plain against createConnection(policy) and against an installed
+// installPolicy(policy), taking turns within each round; best round of each.
+//   node bench/connect.js [connections per round=200]
+const { spawn } = require('node:child_process');
+const http = require('node:http');
+const { createConnection, installPolicy } = require('..');
+
+const N = Number(process.argv[2] || process.env.BENCH_CONNECTIONS || 200);
+const ROUNDS = 15;
+// Untimed at the start of each round: installPolicy's install swaps a prototype method on older Nodes, and V8
+// re-optimizes the code that called it.
+const WARM = 20;
+const POLICY = Object.freeze({ keepAlive: true, keepAliveIdleSecs: 30, keepAliveIntervalSecs: 5, noDelay: true });
+
+function request(agent, port) {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, agent, path: '/' }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      })
+      .on('error', reject);
+  });
+}
+
+/** ns per connection of N sequential requests, each on a new connection. */
+async function round(agent, port) {
+  for (let i = 0; i < WARM; i++) await request(agent, port);
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < N; i++) await request(agent, port);
+  return Number(process.hrtime.bigint() - t0) / N;
+}
+
+async function main() {
+  const server = spawn(
+    process.execPath,
+    [
+      '-e',
+      `require('http').createServer((q, s) => s.end('ok')).listen(0, '127.0.0.1', function () {
+         process.send(this.address().port);
+       });`,
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+  );
+  const port = await new Promise((resolve) => server.once('message', resolve));
+  const plain = new http.Agent({ keepAlive: false });
+  const routed = new http.Agent({ keepAlive: false });
+  routed.createConnection = createConnection(POLICY);
+  const variants = {
+    plain: () => round(plain, port),
+    createConnection: () => round(routed, port),
+    installPolicy: async () => {
+      const installed = installPolicy(POLICY);
+      try {
+        return await round(plain, port);
+      } finally {
+        installed.uninstall();
+      }
+    },
+  };
+  for (const fn of Object.values(variants)) await fn(); // warm up
+  const best = Object.fromEntries(Object.keys(variants).map((k) => [k, Infinity]));
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [name, fn] of Object.entries(variants)) best[name] = Math.min(best[name], await fn());
+  }
+  const lines = [
+    `connections through http.Agent (no keep-alive) to a loopback server, ${process.version}, best of ${ROUNDS} rounds × ${N}`,
+    '',
+    '| route | µs per connection | ÷ plain | target |',
+    '| --- | ---: | ---: | ---: |',
+  ];
+  const misses = [];
+  for (const [name, ns] of Object.entries(best)) {
+    const x = ns / best.plain;
+    lines.push(`| ${name} | ${(ns / 1000).toFixed(1)} | ${x.toFixed(2)}× | ${name === 'plain' ? '—' : '≤ 1.10×'} |`);
+    if (name !== 'plain' && x > 1.1) misses.push(`${name}: ${x.toFixed(2)}× plain per connection (target 1.10×)`);
+  }
+  console.log(lines.join('\n'));
+  console.log(misses.length ? `\nmissed:\n- ${misses.join('\n- ')}` : '\nevery target met');
+  server.kill();
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
