@@ -54,8 +54,17 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-/** Resolves once every port accepts; rejects with the log if the process ends or START_MS passes first. */
-async function ready(name: string, child: ChildProcess, ports: number[], log: string): Promise<void> {
+/**
+ * Resolves once every port accepts and `up` (if given) says the server
+ * serves; rejects with the log if the process ends or START_MS passes first.
+ */
+async function ready(
+  name: string,
+  child: ChildProcess,
+  ports: number[],
+  log: string,
+  up?: () => boolean,
+): Promise<void> {
   const deadline = Date.now() + START_MS;
   let failed: Error | undefined;
   child.once('error', (err) => (failed = err));
@@ -64,8 +73,8 @@ async function ready(name: string, child: ChildProcess, ports: number[], log: st
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}):\n${fs.readFileSync(log, 'utf8')}`);
     }
-    const up = await Promise.all(ports.map(accepts));
-    if (up.every(Boolean)) return;
+    const listening = await Promise.all(ports.map(accepts));
+    if (listening.every(Boolean) && (up === undefined || up())) return;
     if (Date.now() > deadline)
       throw new Error(`${name} did not listen in ${START_MS} ms:\n${fs.readFileSync(log, 'utf8')}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -78,12 +87,13 @@ async function run(
   cmd: string,
   args: string[],
   ports: number[],
+  up?: () => boolean,
 ): Promise<() => Promise<void>> {
   const log = path.join(dir, `${name}.log`);
   const out = fs.openSync(log, 'a');
   const child = spawn(cmd, args, { stdio: ['ignore', out, out] });
   fs.closeSync(out);
-  await ready(name, child, ports, log).catch(async (err) => {
+  await ready(name, child, ports, log, up).catch(async (err) => {
     child.kill('SIGKILL');
     throw err;
   });
@@ -151,7 +161,10 @@ export async function startPostgres(): Promise<RunningServer> {
     '-c',
     'ssl_key_file=key.pem',
   ]);
-  const stop = await run('postgres', dir, cmd, args, [port]);
+  // PostgreSQL accepts connections while it starts, and refuses them then ("the database system is starting up").
+  const serving = () =>
+    spawnSync(path.join(bin, 'pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(port)]).status === 0;
+  const stop = await run('postgres', dir, cmd, args, [port], serving);
   return { port, tlsPort: port, stop };
 }
 
