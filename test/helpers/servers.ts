@@ -14,6 +14,12 @@ import { under } from './platform';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures');
 
+// The servers run without what the suite may run under: the sanitizer run
+// preloads ASan into every child, and initdb's own child hangs under it.
+const SERVER_ENV = Object.fromEntries(
+  Object.entries(process.env).filter(([name]) => !['LD_PRELOAD', 'ASAN_OPTIONS', 'UBSAN_OPTIONS'].includes(name)),
+);
+
 /**
  * Whether this run can start the servers: under Wine the suite is a Windows
  * process, which cannot start the Linux server programs (printed once, and
@@ -91,7 +97,7 @@ async function run(
 ): Promise<() => Promise<void>> {
   const log = path.join(dir, `${name}.log`);
   const out = fs.openSync(log, 'a');
-  const child = spawn(cmd, args, { stdio: ['ignore', out, out] });
+  const child = spawn(cmd, args, { stdio: ['ignore', out, out], env: SERVER_ENV });
   fs.closeSync(out);
   await ready(name, child, ports, log, up).catch(async (err) => {
     child.kill('SIGKILL');
@@ -135,6 +141,8 @@ export async function startPostgres(): Promise<RunningServer> {
   check(
     spawnSync(...as(path.join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']), {
       encoding: 'utf8',
+      env: SERVER_ENV,
+      timeout: START_MS,
     }),
     'initdb',
     'postgresql',
@@ -163,7 +171,10 @@ export async function startPostgres(): Promise<RunningServer> {
   ]);
   // PostgreSQL accepts connections while it starts, and refuses them then ("the database system is starting up").
   const serving = () =>
-    spawnSync(path.join(bin, 'pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(port)]).status === 0;
+    spawnSync(path.join(bin, 'pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(port)], {
+      env: SERVER_ENV,
+      timeout: START_MS,
+    }).status === 0;
   const stop = await run('postgres', dir, cmd, args, [port], serving);
   return { port, tlsPort: port, stop };
 }
@@ -176,7 +187,7 @@ export async function startMariadb(): Promise<RunningServer> {
     spawnSync(
       'mariadb-install-db',
       [`--datadir=${data}`, ...user, '--skip-test-db', '--auth-root-authentication-method=normal'],
-      { encoding: 'utf8' },
+      { encoding: 'utf8', env: SERVER_ENV, timeout: START_MS },
     ),
     'mariadb-install-db',
     'mariadb-server',
