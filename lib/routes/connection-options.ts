@@ -6,14 +6,13 @@ import * as net from 'node:net';
 import type * as tls from 'node:tls';
 import { invalidArgType, invalidArgValue, outOfRange } from '../errors';
 import type { ApplyResult } from '../options/api';
-import { PRECEDENCES, type Override, type Precedence } from './hold';
+import { validateHoldOptions, type Override, type Precedence } from './hold';
 import { defaultAgentOf } from '../node-internals';
 import {
   parseAddress,
   validateFunction,
   validateKeys,
   validateObject,
-  validateOneOf,
   validatePort,
   type ParsedAddress,
 } from '../validate';
@@ -79,10 +78,9 @@ export type CreateConnection = (options: ConnectionOptions, callback?: ConnectCa
 export function validateRoute(route: unknown, name: string): void {
   validateObject(route, name);
   validateKeys(route, name, ['onApply', 'tls', 'precedence', 'onOverride']);
-  const { onApply, tls: secure, precedence, onOverride } = route as RouteOptions;
+  const { onApply, tls: secure } = route as RouteOptions;
   validateFunction(onApply, `${name}.onApply`);
-  validateFunction(onOverride, `${name}.onOverride`);
-  if (precedence !== undefined) validateOneOf(precedence, `${name}.precedence`, PRECEDENCES);
+  validateHoldOptions(route as RouteOptions, name);
   if (secure !== undefined && typeof secure !== 'boolean' && (typeof secure !== 'object' || secure === null)) {
     throw invalidArgType(`${name}.tls`, 'of type boolean or object', secure);
   }

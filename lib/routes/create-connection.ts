@@ -27,7 +27,7 @@ import {
 } from './connection-options';
 import { attempt, resolveAndWalk, type Attempt } from './dial';
 import { failLater, failRoute, handOver } from './handover';
-import { hold } from './hold';
+import { holder } from './hold';
 import { afterNodePart, checkPolicy, unsupported } from './policy-parts';
 
 /** What one call of a createConnection works with. */
@@ -130,20 +130,13 @@ function ownSocket(c: Call): net.Socket | undefined {
 export function createConnection(given: Policy, route: RouteOptions = {}): CreateConnection {
   const policy = checkPolicy(given, 'policy');
   validateRoute(route, 'route');
-  const afterNode = afterNodePart(policy);
-  const holds = Object.keys(afterNode).length > 0;
+  const holdOn = holder(afterNodePart(policy), route);
   // Each socket is watched from the moment the policy is on it: Node's
   // writes at connect (of the options it was given) and later ones are
-  // overrides (routes/hold.ts).
+  // overrides (routes/hold.ts). A failure comes inside Node's own write: the
+  // socket fails a tick later.
   const report = (result: ApplyResult, socket: net.Socket): void => {
-    if (holds) {
-      hold(socket, afterNode, {
-        precedence: route.precedence ?? 'policy',
-        onOverride: route.onOverride,
-        // Inside Node's own write: the socket fails a tick later.
-        onError: (err) => failLater(socket, err),
-      }).start();
-    }
+    holdOn?.(socket, (err) => failLater(socket, err)).start();
     route.onApply?.(result, socket);
   };
   const tlsOptions = typeof route.tls === 'object' ? route.tls : {};

@@ -13,10 +13,11 @@ import { OPTION_NAMES, OPTIONS, type NodeWrite, type OptionName, type OptionRow 
 import type { Skipped } from '../options/plan';
 import type { Policy } from '../options/types';
 import { tcpHandleOf, type WritableHandle } from '../node-internals';
+import { validateFunction, validateOneOf } from '../validate';
 
 /** Whose values stand when the socket's owner sets an option of the policy through Node's API. */
 export type Precedence = 'policy' | 'owner';
-export const PRECEDENCES: readonly Precedence[] = ['policy', 'owner'];
+const PRECEDENCES: readonly Precedence[] = ['policy', 'owner'];
 
 /** An option of the policy written by someone else than the route. */
 export interface Override {
@@ -28,11 +29,16 @@ export interface Override {
   kept: Precedence;
 }
 
+/** What a route's caller says about overrides (PolicyOptions, RouteOptions). */
 export interface HoldOptions {
-  precedence: Precedence;
+  precedence?: Precedence;
   onOverride?: (override: Override, socket: net.Socket) => void;
-  /** A system error while putting the policy back. */
-  onError: (err: Error) => void;
+}
+
+/** Validates a route's `precedence` and `onOverride`, named `${name}.…` in errors. */
+export function validateHoldOptions(options: HoldOptions, name: string): void {
+  validateFunction(options.onOverride, `${name}.onOverride`);
+  if (options.precedence !== undefined) validateOneOf(options.precedence, `${name}.precedence`, PRECEDENCES);
 }
 
 export interface Hold {
@@ -98,49 +104,49 @@ function part(policy: Policy, names: readonly OptionName[]): Policy {
 }
 
 /**
- * Watches the writes of Node's methods to `socket`'s TCP handle that touch
- * an option of `policy`, from now on. `socket` must have its handle (it has
- * from connect() on). Nothing here throws into Node's or the owner's call.
+ * A route's way to hold `policy` on its sockets, laid out once per route:
+ * undefined when the policy has no option Node writes. Each call watches
+ * the writes of Node's methods to that socket's TCP handle that touch an
+ * option of `policy`, from then on; `onError` gets a system error while
+ * putting the policy back. The socket must have its handle (it has from
+ * connect() on). Nothing here throws into Node's or the owner's call.
  */
-export function hold(socket: net.Socket, policy: Policy, options: HoldOptions): Hold {
-  const owned = new Set<OptionName>();
-  let applied = false;
-  const tell = (override: Override): void => {
-    try {
-      options.onOverride?.(override, socket);
-    } catch (err) {
-      options.onError(err as Error);
-    }
-  };
-  const after = (by: NodeWrite, names: OptionName[]): void => {
-    if (!applied) {
-      if (options.precedence === 'owner') for (const name of names) owned.add(name);
-      return;
-    }
-    if (socket.destroyed) return;
-    if (options.precedence === 'policy') {
-      try {
-        apply(socket, part(policy, names));
-      } catch (err) {
-        options.onError(err as Error);
+export function holder(
+  policy: Policy,
+  options: HoldOptions,
+): ((socket: net.Socket, onError: (err: Error) => void) => Hold) | undefined {
+  const writes = writesOf(policy);
+  if (writes.size === 0) return undefined;
+  const precedence = options.precedence ?? 'policy';
+  return (socket, onError) => {
+    const owned = new Set<OptionName>();
+    let applied = false;
+    const after = (by: NodeWrite, names: OptionName[]): void => {
+      if (!applied) {
+        if (precedence === 'owner') for (const name of names) owned.add(name);
         return;
       }
+      if (socket.destroyed) return;
+      try {
+        if (precedence === 'policy') apply(socket, part(policy, names));
+        options.onOverride?.({ by, options: names, kept: precedence }, socket);
+      } catch (err) {
+        onError(err as Error);
+      }
+    };
+    const handle = tcpHandleOf(socket);
+    if (handle !== undefined) {
+      watch(handle, (method) => {
+        const touched = writes.get(method);
+        if (touched !== undefined) after(method, touched);
+      });
     }
-    tell({ by, options: names, kept: options.precedence });
-  };
-  const handle = tcpHandleOf(socket);
-  const names = writesOf(policy);
-  if (handle !== undefined && names.size > 0) {
-    watch(handle, (method) => {
-      const touched = names.get(method);
-      if (touched !== undefined) after(method, touched);
-    });
-  }
-  return {
-    owned,
-    start() {
-      applied = true;
-    },
+    return {
+      owned,
+      start() {
+        applied = true;
+      },
+    };
   };
 }
 

@@ -12,8 +12,8 @@ import { apply, type ApplyResult } from '../options/api';
 import type { Policy } from '../options/types';
 import { handleOf, tcpHandleOf } from '../node-internals';
 import type { Target } from '../target';
-import { validateFunction, validateKeys, validateObject, validateOneOf } from '../validate';
-import { hold, PRECEDENCES, without, type Hold, type Override, type Precedence } from './hold';
+import { validateFunction, validateKeys, validateObject } from '../validate';
+import { holder, validateHoldOptions, without, type Hold, type Override, type Precedence } from './hold';
 import { afterNodePart, checkPolicy, pick, unsupported } from './policy-parts';
 
 type Socketish = net.Socket | net.Server | dgram.Socket;
@@ -97,8 +97,7 @@ function reporter(options: PolicyOptions) {
 const NONE: ReadonlySet<never> = new Set();
 
 function setter(policy: Policy, options: PolicyOptions, installed: () => boolean): Setter {
-  const afterNode = afterNodePart(policy);
-  const holds = Object.keys(afterNode).length > 0;
+  const holdOn = holder(afterNodePart(policy), options);
   const udpPart = pick(policy, (row) => row.tcp !== true);
   const udpSkipped = unsupported(pick(policy, (row) => row.tcp === true)).skipped;
 
@@ -121,14 +120,7 @@ function setter(policy: Policy, options: PolicyOptions, installed: () => boolean
     }
   };
   /** Watches Node's writes of the policy's options to the socket's handle (routes/hold.ts). */
-  const holdOf = (socket: net.Socket): Hold | undefined =>
-    holds
-      ? hold(socket, afterNode, {
-          precedence: options.precedence ?? 'policy',
-          onOverride: options.onOverride,
-          onError: (err) => onError(err, socket),
-        })
-      : undefined;
+  const holdOf = (socket: net.Socket): Hold | undefined => holdOn?.(socket, (err) => onError(err, socket));
   const connected = (socket: net.Socket, held = holdOf(socket)): void => {
     const { rest, skipped } = without(policy, held?.owned ?? NONE);
     if (set(socket, rest, net.isIP(socket.localAddress ?? '') !== 0, skipped)) held?.start();
@@ -191,8 +183,7 @@ export function installPolicy(given: Policy, options: PolicyOptions = {}): Insta
   validateKeys(options, 'options', ['onApply', 'onError', 'onOverride', 'precedence']);
   validateFunction(options.onApply, 'options.onApply');
   validateFunction(options.onError, 'options.onError');
-  validateFunction(options.onOverride, 'options.onOverride');
-  if (options.precedence !== undefined) validateOneOf(options.precedence, 'options.precedence', PRECEDENCES);
+  validateHoldOptions(options, 'options');
   let installed = true;
   const set = setter(policy, options, () => installed);
   const seen = new WeakSet<object>();
