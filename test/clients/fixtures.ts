@@ -60,3 +60,17 @@ export function expectPolicyHeld(socket: net.Socket): void {
 export function kernelIdle(socket: net.Socket): number {
   return tcpKeepAliveOnDup(fdOf(socket)).idle;
 }
+
+/**
+ * After a client's own setKeepAlive under the default precedence: no error,
+ * the override reported as put back, and the kernel holding the policy.
+ */
+export function expectHeldAfterOwner(r: Reports, socket: net.Socket): void {
+  expect(r.errors).toEqual([]);
+  expect(r.overrides.map(([o]) => o)).toContainEqual({
+    by: 'setKeepAlive',
+    options: KEEPALIVE_OPTIONS,
+    kept: 'policy',
+  });
+  expectPolicyHeld(socket);
+}
