@@ -17,6 +17,7 @@ import * as limits_ from './options/limits';
 import * as raw from './options/raw';
 import * as table from './options/table';
 import * as createConnection_ from './routes/create-connection';
+import * as createSocket_ from './routes/create-socket';
 import * as installPolicy_ from './routes/install-policy';
 import * as undici from './routes/undici';
 import * as target from './target';
@@ -58,6 +59,8 @@ export import setReusePort = legacy.setReusePort;
 // Policies for the sockets Node makes.
 export type { ConnectCallback, ConnectionOptions, CreateConnection, RouteOptions } from './routes/connection-options';
 export import createConnection = createConnection_.createConnection;
+export import createSocket = createSocket_.createSocket;
+export type { SocketRouteOptions } from './routes/create-socket';
 export import undiciConnector = undici.undiciConnector;
 export type { UndiciCallback, UndiciConnectOptions, UndiciConnectorOptions } from './routes/undici';
 export import installPolicy = installPolicy_.installPolicy;

@@ -5,12 +5,21 @@
 import tls from 'node:tls';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { abort, listSockets, trackSockets } from '../../lib';
+import { abort, createSocket, listSockets, trackSockets, type ApplyResult } from '../../lib';
 import { onCleanup } from '../helpers/cleanup';
 import { QEMU_CENSUS, under } from '../helpers/platform';
 import { waitFor } from '../helpers/sockets';
 import { serversRun, startPostgres, type RunningServer } from '../helpers/servers';
-import { expectHeldAfterOwner, install, kernelIdle, KEEPALIVE_OPTIONS, linux } from './fixtures';
+import {
+  expectHeldAfterOwner,
+  expectPolicyHeld,
+  install,
+  kernelIdle,
+  KEEPALIVE_OPTIONS,
+  linux,
+  POLICY,
+  type Reports,
+} from './fixtures';
 
 const run = serversRun();
 let server: RunningServer;
@@ -20,8 +29,9 @@ beforeAll(async () => {
 afterAll(() => server?.stop());
 
 /** A connected client with pg's own keepalive (10 s), ended after the test. */
-async function client(ssl: boolean): Promise<pg.Client> {
+async function client(ssl: boolean, extra: pg.ClientConfig = {}): Promise<pg.Client> {
   const c = new pg.Client({
+    ...extra,
     host: '127.0.0.1',
     port: server.port,
     user: 'postgres',
@@ -55,6 +65,48 @@ describe.runIf(run)('pg against PostgreSQL', () => {
       expectHeldAfterOwner(r, stream);
     },
   );
+
+  it.each([false, true])(
+    "createSocket as pg's stream (ssl: %s): set before pg connects it, held after pg's own setKeepAlive",
+    async (ssl) => {
+      const r: Reports = { applied: [], overrides: [], errors: [] };
+      const stream = () =>
+        createSocket(POLICY, {
+          onApply: (result, socket) => r.applied.push([result, socket]),
+          onOverride: (override, socket) => r.overrides.push([override, socket]),
+        });
+      const c = await client(ssl, { stream });
+      expect((await c.query('select 3 as z')).rows).toEqual([{ z: 3 }]);
+      const held = streamOf(c);
+      expect(held instanceof tls.TLSSocket).toBe(ssl);
+      expect(r.applied).toHaveLength(1);
+      expect((r.applied[0][0] as ApplyResult).skipped).toEqual([]);
+      // The socket pg was handed; with ssl pg holds the TLSSocket around it.
+      if (!ssl) expect(r.applied[0][1]).toBe(held);
+      expectHeldAfterOwner(r, held);
+    },
+  );
+
+  it('createSocket in a pg.Pool: every pooled connection holds the policy', async () => {
+    const pool = new pg.Pool({
+      host: '127.0.0.1',
+      port: server.port,
+      user: 'postgres',
+      database: 'postgres',
+      max: 3,
+      stream: () => createSocket(POLICY),
+    } as pg.PoolConfig);
+    onCleanup(() => void pool.end().catch(() => {}));
+    const clients = await Promise.all([pool.connect(), pool.connect(), pool.connect()]);
+    const pids = await Promise.all(
+      clients.map(async (c) => (await c.query('select pg_backend_pid() as pid')).rows[0].pid),
+    );
+    expect(new Set(pids).size).toBe(3);
+    for (const c of clients) {
+      expectPolicyHeld(streamOf(c as unknown as pg.Client));
+      c.release();
+    }
+  });
 
   it("precedence 'owner': pg's keepAliveInitialDelayMillis stands, and the override says so", async () => {
     const r = install({ precedence: 'owner' });
