@@ -3,6 +3,7 @@
 // 24.21, 26.10). A Node release that moves one of these breaks here first.
 import type * as dgram from 'node:dgram';
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 
 /** A libuv handle as Node's TCPWrap/UDPWrap/PipeWrap shows it: `fd` is -1 (or a negative error) before an OS socket exists, and on Windows always. */
 export interface Handle {
@@ -61,3 +62,29 @@ export function defaultAgentOf(options: object): unknown {
 
 /** Node 24.19+/26.4+: a socket Node binds before connect, and hands out the descriptor of. Public there; absent before. */
 export const BoundSocket = (net as unknown as { BoundSocket?: new () => { fd(): number } }).BoundSocket;
+
+/**
+ * Calls `listener(tlsSocket, inner)` for each TLSSocket made around another
+ * socket from now on: `tls.connect({ socket })` (pg's and mysql2's `ssl`),
+ * and every socket a tls.Server accepts. No diagnostics channel shows it
+ * (18–26), and the inner socket keeps no link out. TLSSocket's constructor
+ * calls `this._wrapHandle(wrap)` with the socket it wraps: that socket when
+ * it has a handle, else a JSStreamSocket whose `stream` it is (18.20, 20,
+ * 22.23, 24.21, 26.10). Wrapped once on the prototype, for the life of the
+ * process; a TLSSocket that connects itself passes nothing.
+ */
+export function onTlsWrap(listener: (tlsSocket: tls.TLSSocket, inner: net.Socket) => void): void {
+  tlsListeners.push(listener);
+  if (tlsListeners.length > 1) return;
+  const proto = tls.TLSSocket.prototype as unknown as { _wrapHandle?: (wrap: unknown, ...rest: unknown[]) => unknown };
+  const original = proto._wrapHandle;
+  if (typeof original !== 'function') return;
+  proto._wrapHandle = function (this: tls.TLSSocket, wrap: unknown, ...rest: unknown[]) {
+    const result = original.call(this, wrap, ...rest);
+    const stream = (wrap as { stream?: unknown } | null | undefined)?.stream;
+    const inner = stream instanceof net.Socket ? stream : wrap;
+    if (inner instanceof net.Socket) for (const l of tlsListeners) l(this, inner);
+    return result;
+  };
+}
+const tlsListeners: ((tlsSocket: tls.TLSSocket, inner: net.Socket) => void)[] = [];

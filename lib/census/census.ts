@@ -3,7 +3,7 @@ import * as net from 'node:net';
 import { invalidArgType, invalidArgValue, systemError } from '../errors';
 import { native } from '../native/binding';
 import { readRecord, RECORD_BYTES } from './records';
-import { socketsByFd, startTracking } from './registry';
+import { holderOf, socketsByFd, startTracking } from './registry';
 import { serverOf } from '../node-internals';
 import { fdOf } from '../target';
 import { validateKeys, validateObject } from '../validate';
@@ -24,7 +24,7 @@ export interface SocketEntry {
   receiveQueue?: number;
   /** With `tcpInfo: true`. */
   tcpInfo?: TcpInfo;
-  /** The Node socket behind the descriptor, when sockctl has seen it. */
+  /** The Node socket behind the descriptor, when sockctl has seen it: the TLSSocket made around it, if there is one. */
   socket?: net.Socket;
   /** The server that accepted `socket`, or for a listener the server itself, when sockctl has seen it. */
   server?: net.Server;
@@ -85,7 +85,7 @@ function fromKernel(states: readonly TcpState[], withInfo: boolean): SocketEntry
       receiveQueue: r.receiveQueue,
       sendQueue: r.sendQueue,
       tcpInfo: slots ? toTcpInfo(slots, (off + RECORD_BYTES) / 8) : undefined,
-      socket,
+      socket: socket && holderOf(socket),
       server: socket ? serverOf(socket) : servers.get(r.fd),
     });
   }
@@ -117,7 +117,7 @@ export function fromTracked(states: readonly TcpState[], withInfo: boolean): Soc
       localPort: socket.localPort ?? 0,
       remoteAddress: socket.remoteAddress ?? '',
       remotePort: socket.remotePort ?? 0,
-      socket,
+      socket: holderOf(socket),
       server: serverOf(socket),
     });
   }

@@ -5,12 +5,15 @@
 import * as dc from 'node:diagnostics_channel';
 import type * as net from 'node:net';
 import { onUnpublishedConnect } from '../connect-hook';
+import { onTlsWrap } from '../node-internals';
 import { fdOf } from '../target';
 
 const live = new Set<WeakRef<net.Socket>>();
 // A socket can come twice: from net.connect()'s channel and from the hook
 // on the connect() that follows it (Node before 22.17/24.2).
 const known = new WeakSet<net.Socket>();
+// The TLSSocket made around a socket: the object its owner holds.
+const outer = new WeakMap<net.Socket, net.Socket>();
 let started = false;
 
 function add(socket: net.Socket): void {
@@ -39,6 +42,15 @@ export function startTracking(): void {
   // `new net.Socket().connect()`, which Node before 22.17/24.2 shows on no channel. Kept while tracking lasts: the
   // whole process.
   onUnpublishedConnect(add);
+  // tls.connect({ socket }) and a tls.Server's sockets: the census names the TLSSocket (node-internals.ts).
+  onTlsWrap((tlsSocket, inner) => outer.set(inner, tlsSocket));
+}
+
+/** What the owner of `socket` holds: the TLSSocket made around it (and around that), if any and still open. */
+export function holderOf(socket: net.Socket): net.Socket {
+  let s = socket;
+  for (let next = outer.get(s); next !== undefined && !next.destroyed; next = outer.get(s)) s = next;
+  return s;
 }
 
 /** Adds a socket sockctl itself created or was handed. */
@@ -46,7 +58,7 @@ export function track(socket: net.Socket): void {
   if (started) add(socket);
 }
 
-/** Live tracked sockets by descriptor; drops the dead and the destroyed. */
+/** Live tracked sockets by descriptor (each the innermost, which has the descriptor; see holderOf); drops the dead and the destroyed. */
 export function socketsByFd(): Map<number, net.Socket> {
   const byFd = new Map<number, net.Socket>();
   for (const ref of live) {

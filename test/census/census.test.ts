@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
+import tls from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import { abort, fdOf, listSockets, trackSockets, watchCloseWait, type StuckEvent } from '../../lib';
 import { fromTracked } from '../../lib/census/census';
@@ -8,7 +9,7 @@ import { native } from '../../lib/native/binding';
 import { onCleanup, track } from '../helpers/cleanup';
 import { expectCode } from '../helpers/errors';
 import { emulator, QEMU_CENSUS, under } from '../helpers/platform';
-import { portOf, tupleOf, waitFor, type Host } from '../helpers/sockets';
+import { portOf, tlsOptions, tupleOf, waitFor, type Host } from '../helpers/sockets';
 import { noStateWitness, ssPeers, ssStates } from '../witness/ss';
 
 trackSockets(); // before any socket exists, so every one can be mapped back
@@ -115,6 +116,39 @@ describe.skipIf(noCensus).each<Host>(['127.0.0.1', '::1'])('listSockets on %s', 
     const entry = listSockets().find((e) => e.fd === fdOf(own));
     expect(entry?.socket).toBe(own);
     expect(entry?.state).toBe('ESTABLISHED');
+  });
+
+  it('names the TLSSockets the program holds: tls.connect({ socket }) and a tls.Server’s', async () => {
+    const server = track(tls.createServer(tlsOptions, (t) => t.resume()));
+    const accepted: tls.TLSSocket[] = [];
+    server.on('secureConnection', (t) => accepted.push(t));
+    server.listen(0, host);
+    await once(server, 'listening');
+    const port = portOf(server);
+    // Around a connected socket (pg's and mysql2's ssl), around one not yet connected, and one that connects itself.
+    const raw = track(net.connect(port, host));
+    await once(raw, 'connect');
+    const around = track(tls.connect({ socket: raw, rejectUnauthorized: false }));
+    const pending = track(new net.Socket());
+    const aroundPending = track(tls.connect({ socket: pending, rejectUnauthorized: false }));
+    pending.connect(port, host);
+    const own = track(tls.connect({ port, host, rejectUnauthorized: false }));
+    const clients = [around, aroundPending, own];
+    await Promise.all(clients.map((c) => once(c, 'secureConnect')));
+    await waitFor('the server to accept all three', () => accepted.length === 3);
+    const entries = listSockets({ state: 'ESTABLISHED' });
+    for (const [c, fd] of [
+      [around, fdOf(raw)],
+      [aroundPending, fdOf(pending)],
+      [own, fdOf(own)],
+    ] as const) {
+      const entry = entries.find((e) => e.fd === fd);
+      expect(entry?.socket).toBe(c);
+      const peer = accepted.find((t) => t.remotePort === entry!.localPort)!;
+      const ofPeer = entries.find((e) => e.localPort === port && e.remotePort === entry!.localPort);
+      expect(ofPeer?.socket).toBe(peer);
+      expect(ofPeer?.server).toBe(server);
+    }
   });
 
   it('lists every state by default, with TCP info on request, and the listener with its server', async () => {

@@ -60,8 +60,9 @@ describe('createSocket', () => {
     const server = track(net.createServer((s) => s.resume()));
     server.listen(0, '::1');
     await once(server, 'listening');
-    const lookup = ((_h: string, _o: unknown, cb: (...a: unknown[]) => void) =>
-      cb(null, '::1', 6)) as unknown as typeof dns.lookup;
+    // Node asks for every address where it may walk them itself (autoSelectFamily: Windows, where the socket is Node's).
+    const lookup = ((_h: string, o: dns.LookupOptions, cb: (...a: unknown[]) => void) =>
+      o.all ? cb(null, [{ address: '::1', family: 6 }]) : cb(null, '::1', 6)) as unknown as typeof dns.lookup;
     const seen = recorder();
     const socket = track(createSocket(policy, { onApply: seen.onApply }));
     socket.connect({ host: 'db.example.invalid', port: portOf(server), lookup });
