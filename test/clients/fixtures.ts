@@ -11,8 +11,12 @@ import {
   type Override,
   type Policy,
   type PolicyOptions,
+  type StuckEvent,
+  watchCloseWait,
 } from '../../lib';
 import { onCleanup } from '../helpers/cleanup';
+import { tupleOf, waitFor, type FourTuple } from '../helpers/sockets';
+import { ssStates } from '../witness/ss';
 import { tcpKeepAliveOnDup } from '../witness/dup';
 
 export const linux = process.platform === 'linux';
@@ -73,4 +77,51 @@ export function expectHeldAfterOwner(r: Reports, socket: net.Socket): void {
     kept: 'policy',
   });
   expectPolicyHeld(socket);
+}
+
+/**
+ * Leaves the client's `socket` stuck in CLOSE_WAIT, as a client that stops
+ * reading (a paused stream, back-pressure) is: its reads paused, `unread`
+ * asks for a reply that stays in the socket's buffer — without one, Node
+ * ends a paused socket at the peer's FIN all the same — then `kill` has the
+ * server close the connection. Resolves once the kernel shows CLOSE-WAIT on
+ * the exact 4-tuple (Linux: ss), with the 4-tuple and what the unread
+ * request ends in: the error it is rejected with, once the socket is gone.
+ */
+export async function stuckInCloseWait(
+  socket: net.Socket,
+  unread: () => Promise<unknown>,
+  kill: () => Promise<unknown>,
+): Promise<{ tuple: FourTuple; unreadFailed: Promise<unknown> }> {
+  const tuple = tupleOf(socket);
+  socket.pause();
+  const unreadFailed = unread().then(
+    () => new Error('the unread request succeeded'),
+    (err: unknown) => err,
+  );
+  await waitFor('a reply left unread', () => socket.readableLength > 0);
+  await kill();
+  await waitFor('CLOSE-WAIT on the client socket', () => ssStates(tuple).includes('CLOSE-WAIT'));
+  return { tuple, unreadFailed };
+}
+
+/**
+ * A watchdog that aborts what stays in CLOSE_WAIT, run until it has found
+ * `socket` — the object the client holds, mapped by the census — and
+ * aborted it; then the kernel has nothing left of the 4-tuple.
+ */
+export async function watchdogAborts(socket: net.Socket, tuple: FourTuple): Promise<void> {
+  const watchdog = watchCloseWait({ after: 0, interval: 20, action: 'abort' });
+  onCleanup(() => watchdog.stop());
+  const event = await new Promise<StuckEvent>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the watchdog never reported the socket')), 5000);
+    watchdog.on('stuck', (e) => {
+      if (e.entry.localPort !== tuple.localPort) return;
+      clearTimeout(timer);
+      resolve(e);
+    });
+  });
+  expect(event.entry.socket).toBe(socket);
+  expect(event.action).toBe('abort');
+  await waitFor('the 4-tuple to be gone', () => ssStates(tuple).length === 0);
 }

@@ -10,7 +10,16 @@ import { abort, createConnection, listSockets, trackSockets, type ApplyResult, t
 import { onCleanup } from '../helpers/cleanup';
 import { QEMU_CENSUS, under } from '../helpers/platform';
 import { serversRun, startMariadb, type RunningServer } from '../helpers/servers';
-import { expectHeldAfterOwner, expectPolicyHeld, install, kernelIdle, linux, POLICY } from './fixtures';
+import {
+  expectHeldAfterOwner,
+  expectPolicyHeld,
+  install,
+  kernelIdle,
+  linux,
+  POLICY,
+  stuckInCloseWait,
+  watchdogAborts,
+} from './fixtures';
 
 const run = serversRun();
 let server: RunningServer;
@@ -70,14 +79,35 @@ describe.runIf(run)('mysql2 against MariaDB', () => {
     expectPolicyHeld(streamOf(c));
   });
 
-  it.skipIf(under('qemu', QEMU_CENSUS))('the census maps the descriptor to the socket mysql2 holds', async () => {
-    trackSockets();
-    const c = await connection();
-    const stream = streamOf(c);
-    const entry = listSockets().find((e) => e.localPort === stream.localPort && e.remotePort === server.port);
-    expect(entry?.state).toBe('ESTABLISHED');
-    expect(entry?.socket).toBe(stream);
-  });
+  it.skipIf(under('qemu', QEMU_CENSUS)).each([false, true])(
+    'the census maps the descriptor to the socket mysql2 holds (ssl: %s)',
+    async (ssl) => {
+      trackSockets();
+      const c = await connection(ssl ? { ssl: { rejectUnauthorized: false } } : {});
+      const stream = streamOf(c);
+      expect(stream instanceof tls.TLSSocket).toBe(ssl);
+      const entry = listSockets().find((e) => e.localPort === stream.localPort && e.remotePort === server.port);
+      expect(entry?.state).toBe('ESTABLISHED');
+      expect(entry?.socket).toBe(stream);
+    },
+  );
+
+  it.skipIf(under('qemu', QEMU_CENSUS)).each([false, true])(
+    "the watchdog aborts mysql2's socket stuck in CLOSE_WAIT (ssl: %s): the pending query fails, as mysql2 fails it",
+    async (ssl) => {
+      const c = await connection(ssl ? { ssl: { rejectUnauthorized: false } } : {});
+      const other = await connection();
+      const stream = streamOf(c);
+      const { tuple, unreadFailed } = await stuckInCloseWait(
+        stream,
+        () => c.query('select 1'),
+        () => other.query(`kill ${c.threadId}`),
+      );
+      await watchdogAborts(stream, tuple);
+      // The query waiting on the socket fails as mysql2 fails it when a connection is lost.
+      expect(await unreadFailed).toMatchObject({ code: 'PROTOCOL_CONNECTION_LOST', fatal: true });
+    },
+  );
 
   it("abort() on mysql2's socket: the query fails through mysql2's own error path", async () => {
     const c = await connection();

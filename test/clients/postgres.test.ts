@@ -19,6 +19,8 @@ import {
   linux,
   POLICY,
   type Reports,
+  stuckInCloseWait,
+  watchdogAborts,
 } from './fixtures';
 
 const run = serversRun();
@@ -120,14 +122,41 @@ describe.runIf(run)('pg against PostgreSQL', () => {
     if (linux) expect(kernelIdle(streamOf(c))).toBe(10);
   });
 
-  it.skipIf(under('qemu', QEMU_CENSUS))('the census maps the descriptor to the socket pg holds', async () => {
-    trackSockets();
-    const c = await client(false);
-    const stream = streamOf(c);
-    const entry = listSockets().find((e) => e.localPort === stream.localPort && e.remotePort === server.port);
-    expect(entry?.state).toBe('ESTABLISHED');
-    expect(entry?.socket).toBe(stream);
-  });
+  it.skipIf(under('qemu', QEMU_CENSUS)).each([false, true])(
+    'the census maps the descriptor to the socket pg holds (ssl: %s)',
+    async (ssl) => {
+      trackSockets();
+      const c = await client(ssl);
+      const stream = streamOf(c);
+      expect(stream instanceof tls.TLSSocket).toBe(ssl);
+      const entry = listSockets().find((e) => e.localPort === stream.localPort && e.remotePort === server.port);
+      expect(entry?.state).toBe('ESTABLISHED');
+      expect(entry?.socket).toBe(stream);
+    },
+  );
+
+  it.skipIf(under('qemu', QEMU_CENSUS)).each([false, true])(
+    "the watchdog aborts pg's socket stuck in CLOSE_WAIT (ssl: %s): the pending query fails and pg emits 'error'",
+    async (ssl) => {
+      const c = await client(ssl);
+      const errors: Error[] = [];
+      c.on('error', (err) => errors.push(err));
+      const { pid } = (await c.query('select pg_backend_pid() as pid')).rows[0];
+      const other = await client(false);
+      const stream = streamOf(c);
+      const { tuple, unreadFailed } = await stuckInCloseWait(
+        stream,
+        () => c.query('select 1'),
+        () => other.query('select pg_terminate_backend($1)', [pid]),
+      );
+      await watchdogAborts(stream, tuple);
+      // The query waiting on the socket fails as pg fails it when the connection ends under it.
+      expect(((await unreadFailed) as Error).message).toMatch(/Connection terminated unexpectedly/);
+      // And the client says so on its own 'error', as it does when the server goes away.
+      await waitFor("pg's 'error' event", () => errors.length > 0);
+      expect(errors[0].message).toMatch(/Connection terminated unexpectedly/);
+    },
+  );
 
   it("abort() on pg's socket: the query fails through pg's own error path, and the process goes on", async () => {
     const c = await client(false);

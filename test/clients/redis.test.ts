@@ -13,7 +13,15 @@ import { abort, listSockets, trackSockets } from '../../lib';
 import { onCleanup } from '../helpers/cleanup';
 import { QEMU_CENSUS, under } from '../helpers/platform';
 import { serversRun, startRedis, type RunningServer } from '../helpers/servers';
-import { expectHeldAfterOwner, expectPolicyHeld, install, kernelIdle, linux } from './fixtures';
+import {
+  expectHeldAfterOwner,
+  expectPolicyHeld,
+  install,
+  kernelIdle,
+  linux,
+  stuckInCloseWait,
+  watchdogAborts,
+} from './fixtures';
 
 const run = serversRun();
 let server: RunningServer;
@@ -71,6 +79,32 @@ describe.runIf(run)('ioredis against Redis', () => {
     },
   );
 
+  it.skipIf(under('qemu', QEMU_CENSUS)).each([false, true])(
+    'the watchdog aborts the stream stuck in CLOSE_WAIT (tls: %s): ioredis reconnects, with the policy',
+    async (secure) => {
+      const r = install();
+      const client = await ioredis(secure);
+      const admin = await ioredis(false);
+      const id = await client.client('ID');
+      const first = streamOf(client);
+      const { tuple, unreadFailed } = await stuckInCloseWait(
+        first,
+        () => client.ping(),
+        () => admin.client('KILL', 'ID', String(id)),
+      );
+      const reconnected = once(client, 'ready');
+      await watchdogAborts(first, tuple);
+      // ioredis retries the command on the new connection, or fails it (maxRetriesPerRequest).
+      await reconnected;
+      await unreadFailed;
+      expect(await client.ping()).toBe('PONG');
+      const second = streamOf(client);
+      expect(second).not.toBe(first);
+      expect(r.applied.some(([, s]) => s === second)).toBe(true);
+      expectPolicyHeld(second);
+    },
+  );
+
   it('abort() on its socket: ioredis takes its own reconnect path and the next command works', async () => {
     const r = install();
     const client = await ioredis(false);
@@ -87,7 +121,44 @@ describe.runIf(run)('ioredis against Redis', () => {
   });
 });
 
+/** A connected node-redis client, destroyed after the test; its errors collected (node-redis throws without a listener). */
+function nodeRedis(secure: boolean, errors: Error[] = []) {
+  const client = createClient({
+    socket: secure
+      ? { host: '127.0.0.1', port: server.tlsPort, tls: true, rejectUnauthorized: false }
+      : { host: '127.0.0.1', port: server.port },
+  });
+  client.on('error', (err: Error) => errors.push(err));
+  onCleanup(() => void client.destroy());
+  return client.connect();
+}
+
 describe.runIf(run)('node-redis against Redis', () => {
+  it.skipIf(under('qemu', QEMU_CENSUS))(
+    'the census maps its connection to a Node socket, TLS included, and abort() takes its reconnect path',
+    async () => {
+      trackSockets();
+      for (const secure of [false, true]) {
+        const errors: Error[] = [];
+        const client = await nodeRedis(secure, errors);
+        const port = secure ? server.tlsPort : server.port;
+        // node-redis keeps its socket private: the census is how an operator finds it.
+        const [entry, ...more] = listSockets({ state: 'ESTABLISHED' }).filter((e) => e.remotePort === port);
+        expect(more).toEqual([]);
+        expect(entry.socket instanceof tls.TLSSocket).toBe(secure);
+        expect(entry.socket!.localPort).toBe(entry.localPort);
+        // (events.once would reject on the 'error' node-redis emits first.)
+        const ready = new Promise((resolve) => client.once('ready', resolve));
+        abort(entry.socket!);
+        await ready;
+        expect(await client.ping()).toBe('PONG');
+        expect(errors.length).toBeGreaterThan(0);
+        const [again] = listSockets({ state: 'ESTABLISHED' }).filter((e) => e.remotePort === port);
+        expect(again.localPort).not.toBe(entry.localPort);
+      }
+    },
+  );
+
   it.each([false, true])('installPolicy (tls: %s): commands run and the kernel holds the policy', async (secure) => {
     const r = install();
     const client = createClient({
