@@ -28,6 +28,12 @@ export function tcpHandleOf(socket: net.Socket): WritableHandle | undefined {
   return h ?? undefined;
 }
 
+/** The socket a TLSSocket was made around (`tls.connect({ socket })`, a tls.Server's): its `_parent` (18.20–26.10). */
+export function innerOf(socket: net.Socket): net.Socket | undefined {
+  const parent = (socket as { _parent?: unknown })._parent;
+  return parent instanceof net.Socket ? parent : undefined;
+}
+
 /** The methods of a TCP handle Node writes socket options with (setTypeOfService: 24.15+, 25.6+). */
 export type WritableHandle = Handle &
   Partial<Record<'setKeepAlive' | 'setNoDelay' | 'setTypeOfService', (...args: unknown[]) => unknown>>;

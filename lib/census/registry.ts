@@ -15,6 +15,7 @@ const known = new WeakSet<net.Socket>();
 // The TLSSocket made around a socket: the object its owner holds.
 const outer = new WeakMap<net.Socket, net.Socket>();
 let started = false;
+let hooked = false;
 
 function add(socket: net.Socket): void {
   if (known.has(socket)) return;
@@ -33,12 +34,23 @@ function remember({ socket }: { socket: net.Socket }): void {
   add(socket);
 }
 
-/** Starts tracking sockets created from now on (idempotent). */
-export function startTracking(): void {
+/**
+ * Tracks the sockets Node's channels show from now on (idempotent): what
+ * installPolicy starts, so that its unreached() can tell its sockets apart,
+ * with no hook that would outlive its uninstall().
+ */
+export function trackChannels(): void {
   if (started) return;
   started = true;
   dc.subscribe('net.client.socket', remember as (message: unknown) => void);
   dc.subscribe('net.server.socket', remember as (message: unknown) => void);
+}
+
+/** Starts tracking sockets created from now on (idempotent). */
+export function startTracking(): void {
+  trackChannels();
+  if (hooked) return;
+  hooked = true;
   // `new net.Socket().connect()`, which Node before 22.17/24.2 shows on no channel. Kept while tracking lasts: the
   // whole process.
   onUnpublishedConnect(add);

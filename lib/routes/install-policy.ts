@@ -5,13 +5,15 @@
 // createConnection() is the route for what must come first.
 import cluster from 'node:cluster';
 import * as dc from 'node:diagnostics_channel';
+import { listSockets, type SocketEntry } from '../census/census';
+import { track, trackChannels } from '../census/registry';
 import { onUnpublishedConnect } from '../connect-hook';
 import type * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import { apply, type ApplyResult } from '../options/api';
 import type { Policy } from '../options/types';
-import { handleOf, tcpHandleOf } from '../node-internals';
-import type { Target } from '../target';
+import { handleOf, innerOf, tcpHandleOf } from '../node-internals';
+import { fdOf, type Target } from '../target';
 import { validateFunction, validateKeys, validateObject } from '../validate';
 import { holder, validateHoldOptions, without, type Hold, type Override, type Precedence } from './hold';
 import { afterNodePart, checkPolicy, pick, unsupported } from './policy-parts';
@@ -44,6 +46,14 @@ export interface PolicyOptions {
 export interface InstalledPolicy {
   /** Stops applying the policy to new sockets; sockets already set keep their options. */
   uninstall(): void;
+  /**
+   * The process's TCP sockets (a census, as listSockets) this policy never
+   * reached: made before it was installed, or on a path no channel or hook
+   * of this Node shows (a listener before Node 20.16/22.3, a socket handed
+   * over by another process), or after uninstall(). A socket the policy was
+   * handed but could not set went to onError; it is not listed here.
+   */
+  unreached(): SocketEntry[];
 }
 
 /** What each kind of socket gets, and how it is told. Nothing here may throw: a throw in a channel subscriber or a socket's listener would end the process. */
@@ -187,6 +197,10 @@ export function installPolicy(given: Policy, options: PolicyOptions = {}): Insta
   let installed = true;
   const set = setter(policy, options, () => installed);
   const seen = new WeakSet<object>();
+  // The census knows a listener's server only through the sockets it accepted: these are known by descriptor.
+  const listeners = new Set<WeakRef<net.Server>>();
+  // So that unreached() can name the sockets made from now on: those the channels show, and those the hook hands over.
+  trackChannels();
   const subscriptions = CHANNELS.map(({ channel, extract, kind }) => {
     const fn = (message: unknown): void => {
       const socket = extract(message) as (net.Socket & net.Server & dgram.Socket) | null | undefined;
@@ -194,6 +208,8 @@ export function installPolicy(given: Policy, options: PolicyOptions = {}): Insta
       // A listener is seen once it listens.
       if (kind === 'listener' && !(socket as net.Server).listening) return;
       seen.add(socket);
+      if (kind === 'listener') listeners.add(new WeakRef(socket));
+      else if (kind !== 'udp') track(socket);
       set[kind](socket);
     };
     dc.subscribe(channel, fn);
@@ -209,5 +225,25 @@ export function installPolicy(given: Policy, options: PolicyOptions = {}): Insta
       for (const [name, fn] of subscriptions) dc.unsubscribe(name, fn);
       stopHook();
     },
+    unreached() {
+      const listening = new Set<number>();
+      for (const ref of listeners) {
+        const server = ref.deref();
+        if (server?.listening) listening.add(fdOf(server));
+        else listeners.delete(ref);
+      }
+      return listSockets().filter((entry) => !reached(entry, seen, listening));
+    },
   };
+}
+
+/**
+ * Whether the policy was handed the census entry's socket: a listener (by
+ * descriptor, `listening`), or the connection's socket — the TLSSocket the census names, or
+ * the socket inside it, which a channel may have handed out instead.
+ */
+function reached(entry: SocketEntry, seen: WeakSet<object>, listening: ReadonlySet<number>): boolean {
+  if (entry.state === 'LISTEN') return listening.has(entry.fd);
+  for (let s = entry.socket; s !== undefined; s = innerOf(s)) if (seen.has(s)) return true;
+  return false;
 }

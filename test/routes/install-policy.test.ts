@@ -7,13 +7,26 @@ import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 import { describe, expect, it } from 'vitest';
-import { constants, fdOf, features, getOption, installPolicy, type ApplyResult, type Policy } from '../../lib';
+import {
+  constants,
+  fdOf,
+  features,
+  getOption,
+  installPolicy,
+  trackSockets,
+  type ApplyResult,
+  type Policy,
+} from '../../lib';
 import { onCleanup, track } from '../helpers/cleanup';
-import { emulator, under } from '../helpers/platform';
+import { emulator, QEMU_CENSUS, under } from '../helpers/platform';
 import { portOf, tlsOptions, waitFor } from '../helpers/sockets';
 import { sockoptOnDup } from '../witness/dup';
 import { connectHooked, publishesEveryConnect } from '../../lib/connect-hook';
 import { expectPolicyOn, get, httpServer, linux, policy, RCVBUF, recorder } from './fixtures';
+
+// tracing:net.server.listen:asyncEnd: Node 20.16+, 22.3+.
+const [major, minor] = process.versions.node.split('.').map(Number);
+const publishesListen = major > 22 || (major === 22 && minor >= 3) || (major === 20 && minor >= 16);
 
 describe('installPolicy', () => {
   function install(p: Policy = policy): ReturnType<typeof recorder> & { errors: Error[] } {
@@ -74,8 +87,7 @@ describe('installPolicy', () => {
   });
 
   it('listeners get listener options once listening (Node 20.16+, 22.3+)', async () => {
-    const [major, minor] = process.versions.node.split('.').map(Number);
-    const hasChannel = major > 22 || (major === 22 && minor >= 3) || (major === 20 && minor >= 16);
+    const hasChannel = publishesListen;
     const seen = install({ recvBufferBytes: RCVBUF, ipv6Only: true, deferAcceptSecs: 5 });
     const server = track(net.createServer());
     server.listen(0, '127.0.0.1');
@@ -166,6 +178,43 @@ describe('installPolicy', () => {
     expect(seen.results).toEqual([]);
     void socket;
   });
+
+  it.skipIf(under('qemu', QEMU_CENSUS))(
+    'unreached(): the sockets it never saw — made before it, or after uninstall() — and none it set',
+    async () => {
+      trackSockets(); // macOS and Windows list only the sockets tracked
+      const server = track(net.createServer((s) => s.resume()));
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const port = portOf(server);
+      const accepted: net.Socket[] = [];
+      server.on('connection', (s) => accepted.push(s));
+      const connected = async (): Promise<[net.Socket, net.Socket]> => {
+        const client = track(net.connect(port, '127.0.0.1'));
+        await once(client, 'connect');
+        const peer = await waitFor('the server to accept', () =>
+          accepted.find((s) => s.remotePort === client.localPort),
+        );
+        return [client, peer];
+      };
+      const before = await connected();
+      const installed = installPolicy(policy);
+      onCleanup(() => installed.uninstall());
+      const during = await connected();
+      const later = track(net.createServer());
+      later.listen(0, '127.0.0.1');
+      await once(later, 'listening');
+      installed.uninstall();
+      const after = await connected();
+
+      const unreached = installed.unreached().map((e) => e.fd);
+      for (const s of [...before, ...after]) expect(unreached).toContain(fdOf(s));
+      for (const s of during) expect(unreached).not.toContain(fdOf(s));
+      // The listener made before: never seen. One made while installed: seen where Node publishes listen.
+      expect(unreached).toContain(fdOf(server));
+      if (linux) expect(unreached.includes(fdOf(later))).toBe(!publishesListen);
+    },
+  );
 
   it.runIf(linux)('a system error goes to onError and the connection carries on (Linux)', async () => {
     if (emulator === 'qemu' && !features.congestion) return;
