@@ -55,6 +55,16 @@ export function dgramType(socket: dgram.Socket): string {
   return (socket as unknown as { type: string }).type;
 }
 
+/**
+ * What keeps the process alive right now: the owners (net.Socket,
+ * net.Server, ...) of its ref'd handles — process._getActiveHandles(),
+ * undocumented and unchanged on 18–26. An unref'd socket is not among them.
+ */
+export function activeHandles(): unknown[] {
+  const list = (process as { _getActiveHandles?: () => unknown[] })._getActiveHandles;
+  return typeof list === 'function' ? list.call(process) : [];
+}
+
 /** The server that accepted a socket: Node sets `socket.server` in its accept callback (18–26). */
 export function serverOf(socket: net.Socket | undefined): net.Server | undefined {
   const server = (socket as { server?: unknown } | undefined)?.server;

@@ -3,7 +3,7 @@ import * as net from 'node:net';
 import { invalidArgType, invalidArgValue, systemError } from '../errors';
 import { native } from '../native/binding';
 import { readRecord, RECORD_BYTES } from './records';
-import { holderOf, socketsByFd, startTracking } from './registry';
+import { earlierServers, holderOf, socketsByFd, startTracking } from './registry';
 import { serverOf } from '../node-internals';
 import { fdOf } from '../target';
 import { validateKeys, validateObject } from '../validate';
@@ -50,13 +50,19 @@ function parseStates(state: unknown): readonly TcpState[] {
   return list as TcpState[];
 }
 
-/** Listening servers by descriptor, known through the sockets they accepted. */
+/** Listening servers by descriptor, known through the sockets they accepted, or found when tracking started. */
 function listenersOf(sockets: Map<number, net.Socket>): Map<number, net.Server> {
   const servers = new Map<number, net.Server>();
-  for (const socket of sockets.values()) {
-    const server = serverOf(socket);
-    if (server?.listening) servers.set(fdOf(server), server);
-  }
+  const add = (server: net.Server | undefined): void => {
+    if (!server?.listening) return;
+    try {
+      servers.set(fdOf(server), server);
+    } catch {
+      // a cluster worker's round-robin listener has no descriptor of its own
+    }
+  };
+  for (const socket of sockets.values()) add(serverOf(socket));
+  for (const server of earlierServers()) add(server);
   return servers;
 }
 

@@ -3,12 +3,14 @@
 // diagnostics_channel once the census is first used; the registry holds them
 // weakly and forgets them once destroyed.
 import * as dc from 'node:diagnostics_channel';
-import type * as net from 'node:net';
+import * as net from 'node:net';
 import { onUnpublishedConnect } from '../connect-hook';
-import { onTlsWrap } from '../node-internals';
+import { activeHandles, onTlsWrap } from '../node-internals';
 import { fdOf } from '../target';
 
 const live = new Set<WeakRef<net.Socket>>();
+// Servers found open when tracking started: the census knows later ones through the sockets they accept.
+const servers = new Set<WeakRef<net.Server>>();
 // A socket can come twice: from net.connect()'s channel and from the hook
 // on the connect() that follows it (Node before 22.17/24.2).
 const known = new WeakSet<net.Socket>();
@@ -44,6 +46,22 @@ export function trackChannels(): void {
   started = true;
   dc.subscribe('net.client.socket', remember as (message: unknown) => void);
   dc.subscribe('net.server.socket', remember as (message: unknown) => void);
+  // What was made before: the sockets and servers that keep the process alive now (an unref'd one is not found).
+  for (const owner of activeHandles()) {
+    if (owner instanceof net.Socket) add(owner);
+    else if (owner instanceof net.Server) servers.add(new WeakRef(owner));
+  }
+}
+
+/** The servers found listening when tracking started, still listening. */
+export function earlierServers(): net.Server[] {
+  const found: net.Server[] = [];
+  for (const ref of servers) {
+    const server = ref.deref();
+    if (server?.listening) found.push(server);
+    else servers.delete(ref);
+  }
+  return found;
 }
 
 /** Starts tracking sockets created from now on (idempotent). */
