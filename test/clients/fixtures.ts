@@ -17,6 +17,7 @@ import {
 import { onCleanup } from '../helpers/cleanup';
 import { tupleOf, waitFor, type FourTuple } from '../helpers/sockets';
 import { ssStates } from '../witness/ss';
+import { record, type Row } from './matrix';
 import { tcpKeepAliveOnDup } from '../witness/dup';
 
 export const linux = process.platform === 'linux';
@@ -54,10 +55,21 @@ export function install(options: Pick<PolicyOptions, 'precedence'> = {}): Report
   return r;
 }
 
-/** The kernel holds the policy on `socket` (Linux: read on a duplicate of its descriptor in another process). */
-export function expectPolicyHeld(socket: net.Socket): void {
+/**
+ * The kernel holds the policy on `socket` (Linux: read on a duplicate of its
+ * descriptor in another process); with `row`, recorded for the docs matrix.
+ */
+export function expectPolicyHeld(socket: net.Socket, row?: Row): void {
   if (!linux) return;
+  if (row) expect(record(row, socket)).toBe('held');
   expect(tcpKeepAliveOnDup(fdOf(socket))).toEqual({ idle: 77, interval: 7, count: 3, noDelay: 1 });
+}
+
+/** Under precedence 'owner': the kernel holds the client's own keepalive idle time, recorded for the docs matrix. */
+export function expectOwnerKept(socket: net.Socket, ownerIdle: number, row: Row): void {
+  if (!linux) return;
+  expect(record(row, socket, ownerIdle)).toBe('owner kept');
+  expect(kernelIdle(socket)).toBe(ownerIdle);
 }
 
 /** The keepalive idle time the kernel holds for `socket`, in seconds. */
@@ -69,14 +81,14 @@ export function kernelIdle(socket: net.Socket): number {
  * After a client's own setKeepAlive under the default precedence: no error,
  * the override reported as put back, and the kernel holding the policy.
  */
-export function expectHeldAfterOwner(r: Reports, socket: net.Socket): void {
+export function expectHeldAfterOwner(r: Reports, socket: net.Socket, row?: Row): void {
   expect(r.errors).toEqual([]);
   expect(r.overrides.map(([o]) => o)).toContainEqual({
     by: 'setKeepAlive',
     options: KEEPALIVE_OPTIONS,
     kept: 'policy',
   });
-  expectPolicyHeld(socket);
+  expectPolicyHeld(socket, row);
 }
 
 /**

@@ -12,10 +12,9 @@ import { QEMU_CENSUS, under } from '../helpers/platform';
 import { serversRun, startMariadb, type RunningServer } from '../helpers/servers';
 import {
   expectHeldAfterOwner,
+  expectOwnerKept,
   expectPolicyHeld,
   install,
-  kernelIdle,
-  linux,
   POLICY,
   stuckInCloseWait,
   watchdogAborts,
@@ -55,14 +54,14 @@ describe.runIf(run)('mysql2 against MariaDB', () => {
       const [cipher] = await c.query("show status like 'Ssl_cipher'");
       expect((cipher as { Value: string }[])[0].Value).not.toBe('');
     }
-    expectHeldAfterOwner(r, stream);
+    expectHeldAfterOwner(r, stream, { client: 'mysql2', route: 'installPolicy', tls: ssl });
   });
 
   it("precedence 'owner': mysql2's keepAliveInitialDelay stands", async () => {
     install({ precedence: 'owner' });
     const c = await connection();
     await c.query('select 1');
-    if (linux) expect(kernelIdle(streamOf(c))).toBe(10);
+    expectOwnerKept(streamOf(c), 10, { client: 'mysql2', route: 'installPolicy', tls: false, precedence: 'owner' });
   });
 
   it('createConnection through the stream option: the policy before connect, held after mysql2 is ready', async () => {
@@ -76,7 +75,7 @@ describe.runIf(run)('mysql2 against MariaDB', () => {
     expect(applied[0].applied).toEqual(Object.keys(POLICY));
     // mysql2 sets nothing itself on a stream it was given.
     expect(overrides).toEqual([]);
-    expectPolicyHeld(streamOf(c));
+    expectPolicyHeld(streamOf(c), { client: 'mysql2', route: 'createConnection', tls: false });
   });
 
   it.skipIf(under('qemu', QEMU_CENSUS)).each([false, true])(

@@ -12,11 +12,10 @@ import { waitFor } from '../helpers/sockets';
 import { serversRun, startPostgres, type RunningServer } from '../helpers/servers';
 import {
   expectHeldAfterOwner,
+  expectOwnerKept,
   expectPolicyHeld,
   install,
-  kernelIdle,
   KEEPALIVE_OPTIONS,
-  linux,
   POLICY,
   type Reports,
   stuckInCloseWait,
@@ -64,7 +63,7 @@ describe.runIf(run)('pg against PostgreSQL', () => {
           { ssl: true },
         ]);
       // pg's setKeepAlive(true, 10000) on 'connect', after the policy: seen, and undone.
-      expectHeldAfterOwner(r, stream);
+      expectHeldAfterOwner(r, stream, { client: 'pg', route: 'installPolicy', tls: ssl });
     },
   );
 
@@ -85,7 +84,7 @@ describe.runIf(run)('pg against PostgreSQL', () => {
       expect((r.applied[0][0] as ApplyResult).skipped).toEqual([]);
       // The socket pg was handed; with ssl pg holds the TLSSocket around it.
       if (!ssl) expect(r.applied[0][1]).toBe(held);
-      expectHeldAfterOwner(r, held);
+      expectHeldAfterOwner(r, held, { client: 'pg', route: 'createSocket', tls: ssl });
     },
   );
 
@@ -119,7 +118,7 @@ describe.runIf(run)('pg against PostgreSQL', () => {
       options: KEEPALIVE_OPTIONS,
       kept: 'owner',
     });
-    if (linux) expect(kernelIdle(streamOf(c))).toBe(10);
+    expectOwnerKept(streamOf(c), 10, { client: 'pg', route: 'installPolicy', tls: false, precedence: 'owner' });
   });
 
   it.skipIf(under('qemu', QEMU_CENSUS)).each([false, true])(

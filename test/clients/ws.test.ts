@@ -42,7 +42,7 @@ describe('ws', () => {
     });
     expect(applied).toHaveLength(1);
     expect(applied[0].applied).toEqual(Object.keys(POLICY));
-    expectPolicyHeld(socketOf(ws));
+    expectPolicyHeld(socketOf(ws), { client: 'ws', route: 'createConnection', tls: false, end: 'client' });
   });
 
   it('installPolicy: client and server side', async () => {
@@ -51,10 +51,10 @@ describe('ws', () => {
     const ws = await open(port);
     const socket = socketOf(ws);
     expect(r.errors).toEqual([]);
-    expectPolicyHeld(socket);
+    expectPolicyHeld(socket, { client: 'ws', route: 'installPolicy', tls: false, end: 'client' });
     const accepted = r.applied.map(([, s]) => s as net.Socket).find((s) => s.remotePort === socket.localPort);
     expect(accepted).toBeDefined();
-    expectPolicyHeld(accepted!);
+    expectPolicyHeld(accepted!, { client: 'ws', route: 'installPolicy', tls: false, end: 'server' });
   });
 
   it.skipIf(under('qemu', QEMU_CENSUS))('the census maps the client socket to the one ws holds', async () => {
