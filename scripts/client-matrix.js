@@ -14,7 +14,7 @@ const docs = path.join(root, 'docs', 'clients.md');
 const dir = path.join(root, '.tmp', 'matrix');
 const BEGIN = '<!-- matrix:begin — written by scripts/client-matrix.js from the client tests; do not edit -->';
 const END = '<!-- matrix:end -->';
-const CLIENTS = ['pg', 'mysql2', 'ioredis', 'redis (node-redis)', 'ws'];
+const CLIENTS = ['pg', 'mysql2', 'ioredis', 'redis (node-redis)', 'undici', 'ws'];
 const ROUTES = ['installPolicy', 'createConnection', 'createSocket', 'undiciConnector'];
 
 function recorded() {

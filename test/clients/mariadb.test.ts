@@ -64,19 +64,30 @@ describe.runIf(run)('mysql2 against MariaDB', () => {
     expectOwnerKept(streamOf(c), 10, { client: 'mysql2', route: 'installPolicy', tls: false, precedence: 'owner' });
   });
 
-  it('createConnection through the stream option: the policy before connect, held after mysql2 is ready', async () => {
-    const applied: ApplyResult[] = [];
-    const overrides: Override[] = [];
-    const connect = createConnection(POLICY, { onApply: (r) => applied.push(r), onOverride: (o) => overrides.push(o) });
-    const c = await connection({ stream: () => connect({ host: '127.0.0.1', port: server.port })! });
-    const [rows] = await c.query('select 3 as z');
-    expect(rows).toEqual([{ z: 3 }]);
-    expect(applied).toHaveLength(1);
-    expect(applied[0].applied).toEqual(Object.keys(POLICY));
-    // mysql2 sets nothing itself on a stream it was given.
-    expect(overrides).toEqual([]);
-    expectPolicyHeld(streamOf(c), { client: 'mysql2', route: 'createConnection', tls: false });
-  });
+  it.each([false, true])(
+    'createConnection through the stream option (ssl: %s): the policy before connect, held after mysql2 is ready',
+    async (ssl) => {
+      const applied: ApplyResult[] = [];
+      const overrides: Override[] = [];
+      const connect = createConnection(POLICY, {
+        onApply: (r) => applied.push(r),
+        onOverride: (o) => overrides.push(o),
+      });
+      const c = await connection({
+        stream: () => connect({ host: '127.0.0.1', port: server.port })!,
+        ...(ssl ? { ssl: { rejectUnauthorized: false } } : {}),
+      });
+      const [rows] = await c.query('select 3 as z');
+      expect(rows).toEqual([{ z: 3 }]);
+      expect(applied).toHaveLength(1);
+      expect(applied[0].applied).toEqual(Object.keys(POLICY));
+      // mysql2 sets nothing itself on a stream it was given; with ssl it puts TLS on it (tls.connect({ socket })).
+      expect(overrides).toEqual([]);
+      const stream = streamOf(c);
+      expect(stream instanceof tls.TLSSocket).toBe(ssl);
+      expectPolicyHeld(stream, { client: 'mysql2', route: 'createConnection', tls: ssl });
+    },
+  );
 
   it.skipIf(under('qemu', QEMU_CENSUS)).each([false, true])(
     'the census maps the descriptor to the socket mysql2 holds (ssl: %s)',
