@@ -138,6 +138,32 @@ function nodeRedis(secure: boolean, errors: Error[] = []) {
 }
 
 describe.runIf(run)('node-redis against Redis', () => {
+  it.skipIf(under('qemu', QEMU_CENSUS)).each([false, true])(
+    'the watchdog aborts its socket stuck in CLOSE_WAIT (tls: %s): node-redis reconnects and the next command works',
+    async (secure) => {
+      trackSockets();
+      const errors: Error[] = [];
+      const client = await nodeRedis(secure, errors);
+      const admin = await nodeRedis(false);
+      const port = secure ? server.tlsPort : server.port;
+      const id = await client.clientId();
+      // Its socket is private: found through the census.
+      const [entry] = listSockets({ state: 'ESTABLISHED' }).filter((e) => e.remotePort === port);
+      const socket = entry.socket!;
+      const ready = new Promise((resolve) => client.once('ready', resolve));
+      const { tuple, unreadFailed } = await stuckInCloseWait(
+        socket,
+        () => client.ping(),
+        () => admin.sendCommand(['CLIENT', 'KILL', 'ID', String(id)]),
+      );
+      await watchdogAborts(socket, tuple);
+      await ready;
+      await unreadFailed;
+      expect(await client.ping()).toBe('PONG');
+      expect(errors.length).toBeGreaterThan(0);
+    },
+  );
+
   it.skipIf(under('qemu', QEMU_CENSUS))(
     'the census maps its connection to a Node socket, TLS included, and abort() takes its reconnect path',
     async () => {

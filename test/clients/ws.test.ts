@@ -11,7 +11,7 @@ import { createConnection, listSockets, trackSockets, type ApplyResult } from '.
 import { onCleanup, track } from '../helpers/cleanup';
 import { QEMU_CENSUS, under } from '../helpers/platform';
 import { portOf, tlsOptions } from '../helpers/sockets';
-import { expectPolicyHeld, install, POLICY } from './fixtures';
+import { expectPolicyHeld, install, POLICY, stuckInCloseWait, watchdogAborts } from './fixtures';
 
 async function echoServer(secure = false): Promise<number> {
   const server = track(secure ? https.createServer(tlsOptions) : http.createServer());
@@ -67,6 +67,31 @@ describe('ws', () => {
     expect(accepted).toBeDefined();
     expectPolicyHeld(accepted!, { client: 'ws', route: 'installPolicy', tls: secure, end: 'server' });
   });
+
+  it.skipIf(under('qemu', QEMU_CENSUS))(
+    "the watchdog aborts the client's socket stuck in CLOSE_WAIT: ws closes with 1006",
+    async () => {
+      const server = track(http.createServer());
+      const wss = new WebSocketServer({ server });
+      wss.on('connection', (peer) => peer.on('message', (data) => peer.send(data)));
+      onCleanup(() => wss.close());
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const ws = await open(portOf(server));
+      const closed = once(ws, 'close');
+      const socket = socketOf(ws);
+      const { tuple } = await stuckInCloseWait(
+        socket,
+        async () => ws.send('left unread'),
+        async () => {
+          for (const peer of wss.clients) peer.terminate();
+        },
+      );
+      await watchdogAborts(socket, tuple);
+      const [code] = await closed;
+      expect(code).toBe(1006);
+    },
+  );
 
   it.skipIf(under('qemu', QEMU_CENSUS))('the census maps the client socket to the one ws holds', async () => {
     trackSockets();
