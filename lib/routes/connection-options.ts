@@ -143,7 +143,8 @@ export function readDial(options: ConnectionOptions): Dial {
   );
   const localAddress = options.localAddress ?? undefined;
   const local = readLocal(options);
-  validateFunction(options.lookup ?? undefined, 'options.lookup');
+  // As Node: an address is not looked up, so its lookup is not read either.
+  if (net.isIP(host) === 0) validateFunction(options.lookup ?? undefined, 'options.lookup');
   return {
     host,
     port,

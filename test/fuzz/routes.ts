@@ -31,6 +31,7 @@ import {
   isNumericAddress,
   optionsWant,
   routeOptions,
+  socketRouteOptions,
 } from './schemas';
 
 type Callback = (err: Error | null, socket?: net.Socket | null) => void;
@@ -225,4 +226,58 @@ async function undiciConnector(f: Fuzzer): Promise<Outcome> {
   return connectorThrough(f, result.value as (opts: unknown, cb: unknown) => void);
 }
 
-export const ROUTES: Record<string, (f: Fuzzer) => Promise<Outcome>> = { createConnection, undiciConnector };
+/** Connects a createSocket socket as pg does, `connect(port, host)`, now and then with a bad port. */
+async function connectSocket(f: Fuzzer, socket: net.Socket): Promise<Outcome> {
+  const { rng } = f;
+  const host = rng.pick(['127.0.0.1', '::1', 'localhost', undefined]);
+  // (A string that is not a number is a Unix path to Node, not a port.)
+  const port = rng.pick([f.port, f.port, f.port, 70000, -1, 1.5, '70000']);
+  const valid = port === f.port;
+  const result = await withDeadline(
+    new Promise<Result>((resolve) => {
+      socket.once('connect', () => resolve({ threw: false, value: socket }));
+      socket.once('error', (error) => resolve({ threw: true, error }));
+      try {
+        socket.connect(port as number, host as string);
+      } catch (error) {
+        resolve({ threw: true, error });
+      }
+    }),
+    'createSocket().connect()',
+  ).catch((error: unknown): Result => ({ threw: true, error }));
+  socket.destroy();
+  // A good port connects, or fails as connecting can (::1 absent, say); a bad one is Node's own RangeError.
+  return judge('createSocket().connect()', [port, host], valid ? ANY : must(RANGE), result, (s) =>
+    s === socket ? undefined : 'connected another socket',
+  );
+}
+
+async function createSocket(f: Fuzzer): Promise<Outcome> {
+  const drawn = policy(f.rng);
+  const options = drawOptions(f, socketRouteOptions);
+  const args = options.value === undefined && f.rng.oneIn(2) ? [drawn.value] : [drawn.value, options.value];
+  const want = either(planWant(drawn).want ?? VALID, optionsWant(socketRouteOptions, options, true));
+  let result: Result;
+  try {
+    result = { threw: false, value: sockctl.createSocket(drawn.value as never, ...(args.slice(1) as [never])) };
+  } catch (error) {
+    result = { threw: true, error };
+  }
+  const verdict = judge('createSocket', args, want, result, (v) =>
+    v instanceof net.Socket && v.pending ? undefined : 'no unconnected socket',
+  );
+  if (!verdict.ok || result.threw) return verdict;
+  const socket = result.value as net.Socket;
+  socket.on('error', () => {});
+  if (f.rng.oneIn(2)) {
+    socket.destroy();
+    return verdict;
+  }
+  return connectSocket(f, socket);
+}
+
+export const ROUTES: Record<string, (f: Fuzzer) => Promise<Outcome>> = {
+  createConnection,
+  createSocket,
+  undiciConnector,
+};

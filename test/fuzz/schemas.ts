@@ -244,6 +244,18 @@ const tlsField: Field = {
 export const routeOptions: Schema = { fields: { onApply: fn, tls: tlsField }, base: () => ({}) };
 export const connectorOptions: Schema = routeOptions;
 
+/** createSocket's `socket`: options for the net.Socket, never a descriptor or handle of the caller's. */
+const socketField: Field = {
+  draw: (ctx) => ctx.rng.pick([undefined, null, {}, { allowHalfOpen: true }, { fd: 3 }, { handle: {} }, 1, 'x', []]),
+  check: (v) => {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'object' || Array.isArray(v)) return TYPE;
+    const given = v as Record<string, unknown>;
+    return given.fd !== undefined || given.handle !== undefined ? VALUE : undefined;
+  },
+};
+export const socketRouteOptions: Schema = { fields: { onApply: fn, socket: socketField }, base: () => ({}) };
+
 /** An options object: junk, a valid one with a near miss or an inherited key's name, or random fields. */
 export function drawOptions(ctx: Ctx, schema: Schema): Drawn {
   const { rng } = ctx;
