@@ -7,6 +7,7 @@
 // `sockctl.x(…)` call would pay for.
 import * as registry from './census/registry';
 import * as census from './census/census';
+import * as report from './census/report';
 import * as watchdog from './census/watchdog';
 import * as close from './close';
 import * as bind from './bind';
@@ -85,6 +86,9 @@ export type { StateNumbering, TcpState } from './tcp/state';
 export import listSockets = census.listSockets;
 export type { ListOptions, SocketEntry } from './census/census';
 export import trackSockets = registry.startTracking;
+export type { TrackOptions } from './census/registry';
+export import writeSocketReport = report.writeSocketReport;
+export type { ReportGroup, ReportOptions, ReportedSocket, SocketReport } from './census/report';
 export import watchCloseWait = watchdog.watchCloseWait;
 export type { CloseWaitWatchdog, StuckEvent, WatchOptions } from './census/watchdog';
 export import abort = close.abort;

@@ -3,6 +3,7 @@ import * as net from 'node:net';
 import { invalidArgType, invalidArgValue, systemError } from '../errors';
 import { native } from '../native/binding';
 import { readRecord, RECORD_BYTES } from './records';
+import { originOf } from './origin';
 import { earlierServers, holderOf, socketsByFd, startTracking } from './registry';
 import { serverOf } from '../node-internals';
 import { fdOf } from '../target';
@@ -28,6 +29,26 @@ export interface SocketEntry {
   socket?: net.Socket;
   /** The server that accepted `socket`, or for a listener the server itself, when sockctl has seen it. */
   server?: net.Server;
+  /** When sockctl first saw the socket (ms since the epoch): its creation, for one tracked since then. */
+  createdAt?: number;
+  /** Milliseconds since `createdAt`, at this census. */
+  ageMs?: number;
+  /**
+   * Where the socket was made, `file:line:column`: the first frame of the
+   * application's, Node's and sockctl's own left out (`trackSockets({ stacks:
+   * true })`). An accepted socket's, and a listener's, is where its server
+   * started listening.
+   */
+  site?: string;
+  /** The stack `site` comes from. */
+  stack?: string;
+}
+
+/** The origin fields of an entry for `owner` (a socket, or a listener's server). */
+function originFields(owner: object | undefined, server: net.Server | undefined, now: number): Partial<SocketEntry> {
+  const origin = owner === undefined ? undefined : originOf(owner, server);
+  if (origin === undefined) return {};
+  return { ...origin, ageMs: now - origin.createdAt };
 }
 
 export interface ListOptions {
@@ -78,9 +99,11 @@ function fromKernel(states: readonly TcpState[], withInfo: boolean): SocketEntry
   const sockets = socketsByFd();
   const servers = listenersOf(sockets);
   const entries: SocketEntry[] = [];
+  const now = Date.now();
   for (let off = 0; off + stride <= buf.length; off += stride) {
     const r = readRecord(buf, off);
     const socket = sockets.get(r.fd);
+    const server = socket ? serverOf(socket) : servers.get(r.fd);
     entries.push({
       fd: r.fd,
       state: stateOf(r.stateNumber),
@@ -92,7 +115,8 @@ function fromKernel(states: readonly TcpState[], withInfo: boolean): SocketEntry
       sendQueue: r.sendQueue,
       tcpInfo: slots ? toTcpInfo(slots, (off + RECORD_BYTES) / 8) : undefined,
       socket: socket && holderOf(socket),
-      server: socket ? serverOf(socket) : servers.get(r.fd),
+      server,
+      ...originFields(socket ?? server, server, now),
     });
   }
   return entries;
@@ -117,14 +141,17 @@ export function fromTracked(states: readonly TcpState[], withInfo: boolean): Soc
     }
   };
   const sockets = socketsByFd();
+  const now = Date.now();
   for (const [fd, socket] of sockets) {
+    const server = serverOf(socket);
     add(fd, socket, {
       localAddress: socket.localAddress ?? '',
       localPort: socket.localPort ?? 0,
       remoteAddress: socket.remoteAddress ?? '',
       remotePort: socket.remotePort ?? 0,
       socket: holderOf(socket),
-      server: serverOf(socket),
+      server,
+      ...originFields(socket, server, now),
     });
   }
   for (const [fd, server] of listenersOf(sockets)) {
@@ -135,6 +162,7 @@ export function fromTracked(states: readonly TcpState[], withInfo: boolean): Soc
       remoteAddress: family === 'IPv6' ? '::' : '0.0.0.0',
       remotePort: 0,
       server,
+      ...originFields(server, undefined, now),
     });
   }
   return entries;

@@ -7,6 +7,9 @@ import * as net from 'node:net';
 import { onUnpublishedConnect } from '../connect-hook';
 import { activeHandles, onTlsWrap } from '../node-internals';
 import { fdOf } from '../target';
+import { validateKeys, validateObject } from '../validate';
+import { invalidArgType } from '../errors';
+import { captureStacks, noteCreated } from './origin';
 
 const live = new Set<WeakRef<net.Socket>>();
 // Servers found open when tracking started: the census knows later ones through the sockets they accept.
@@ -22,6 +25,7 @@ let hooked = false;
 function add(socket: net.Socket): void {
   if (known.has(socket)) return;
   known.add(socket);
+  noteCreated(socket);
   const ref = new WeakRef(socket);
   live.add(ref);
   // Forget it as soon as it closes, census or not, so the set never grows
@@ -49,7 +53,10 @@ export function trackChannels(): void {
   // What was made before: the sockets and servers that keep the process alive now (an unref'd one is not found).
   for (const owner of activeHandles()) {
     if (owner instanceof net.Socket) add(owner);
-    else if (owner instanceof net.Server) servers.add(new WeakRef(owner));
+    else if (owner instanceof net.Server) {
+      servers.add(new WeakRef(owner));
+      noteCreated(owner);
+    }
   }
 }
 
@@ -64,8 +71,22 @@ export function earlierServers(): net.Server[] {
   return found;
 }
 
-/** Starts tracking sockets created from now on (idempotent). */
-export function startTracking(): void {
+export interface TrackOptions {
+  /**
+   * Record where each socket is created from now on: census entries, watchdog
+   * events and reports then carry its `site` and `stack`. Default: as before (off).
+   */
+  stacks?: boolean;
+}
+
+/** Starts tracking sockets created from now on (idempotent); `stacks` turns creation stacks on or off. */
+export function startTracking(options: TrackOptions = {}): void {
+  validateObject(options, 'options');
+  validateKeys(options, 'options', ['stacks']);
+  if (options.stacks !== undefined && typeof options.stacks !== 'boolean') {
+    throw invalidArgType('options.stacks', 'of type boolean', options.stacks);
+  }
+  if (options.stacks !== undefined) captureStacks(options.stacks);
   trackChannels();
   if (hooked) return;
   hooked = true;

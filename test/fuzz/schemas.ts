@@ -226,6 +226,22 @@ export const listOptions: Schema = {
   base: () => ({ state: 'LISTEN' }),
 };
 
+export const trackOptions: Schema = { fields: { stacks: bool }, base: () => ({}) };
+
+/** writeSocketReport's options, writing into `dir` (or a directory missing in it). */
+export function reportOptions(dir: string): Schema {
+  return {
+    fields: {
+      directory: {
+        draw: (ctx) => (ctx.rng.oneIn(4) ? arg(ctx.rng) : ctx.rng.pick([dir, `${dir}/missing`, undefined])),
+        check: (v) => (v === undefined || typeof v === 'string' ? undefined : TYPE),
+      },
+      tcpInfo: bool,
+    },
+    base: () => ({ directory: dir }),
+  };
+}
+
 export const watchOptions: Schema = {
   fields: {
     after: ms(0, [undefined, 0, 10, 30_000, -1, 1.5, 2 ** 31, '1']),

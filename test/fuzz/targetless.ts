@@ -2,6 +2,9 @@
 // bindDgram, the census, the watchdog, installPolicy, tcpStateName,
 // trackSockets and limits.
 import dgram from 'node:dgram';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import net from 'node:net';
 import * as sockctl from '../../lib';
 import { closeFd } from '../helpers/sockets';
@@ -154,11 +157,26 @@ async function tcpStateName(f: Fuzzer): Promise<Outcome> {
 }
 
 async function trackSockets(f: Fuzzer): Promise<Outcome> {
-  const args = Array.from({ length: f.rng.below(3) }, () => arg(f.rng));
+  const { args, want } = optionsArg(f, schemas.trackOptions, true);
   const result = await outcomeOf(() => (sockctl.trackSockets as (...a: unknown[]) => unknown)(...args));
-  return judge('trackSockets', args, { codes: [] }, result, (v) =>
-    v === undefined ? undefined : 'returned something',
-  );
+  return judge('trackSockets', args, want, result, (v) => (v === undefined ? undefined : 'returned something'));
+}
+
+/** Writes into a directory of its own, the working directory too (where a report goes without one). */
+async function writeSocketReport(f: Fuzzer): Promise<Outcome> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sockctl-fuzz-'));
+  const cwd = process.cwd();
+  process.chdir(dir);
+  try {
+    const { args, want } = optionsArg(f, schemas.reportOptions(dir), true);
+    const result = await outcomeOf(() => sockctl.writeSocketReport(...(args as [never])));
+    return judge('writeSocketReport', args, want, result, (file) =>
+      typeof file === 'string' && fs.existsSync(file) ? undefined : 'no report file',
+    );
+  } finally {
+    process.chdir(cwd);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const kindOf = { boolean: 'boolean', integer: 'integer', string: 'string', linger: 'linger' } as const;
@@ -209,5 +227,6 @@ export const TARGETLESS: Record<string, (f: Fuzzer) => Promise<Outcome>> = {
   installPolicy,
   tcpStateName,
   trackSockets,
+  writeSocketReport,
   limits: limitsCall,
 };

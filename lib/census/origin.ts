@@ -1,0 +1,97 @@
+// Where and when a tracked socket was made. With stacks on, the JavaScript
+// stack at its creation is captured unformatted (V8 formats a captured
+// stack only when it is first read) and read once, on the first census or
+// report that names the socket: Node's frames and sockctl's own removed, the
+// first frame outside node_modules its `site`. An accepted socket has no
+// frame of the application's (Node makes it in its accept callback): its
+// site is where its server started listening.
+import * as net from 'node:net';
+import * as path from 'node:path';
+
+/** What a census entry says of a socket's origin. */
+export interface Origin {
+  /** When sockctl first saw the socket (ms since the epoch): its creation, for a socket tracked from the start. */
+  createdAt: number;
+  /** `file:line:column` of the first frame of the application's (stacks on). */
+  site?: string;
+  /** The stack at creation, without Node's and sockctl's frames (stacks on). */
+  stack?: string;
+}
+
+interface Record_ {
+  createdAt: number;
+  trace?: { stack?: string };
+  read?: { site?: string; stack?: string };
+}
+
+const records = new WeakMap<object, Record_>();
+let stacks = false;
+let listenWrapped = false;
+
+// sockctl's own code: lib/ (from source) and dist/ (built), beside this file's directory.
+const root = path.resolve(__dirname, '..', '..');
+const OWN = [path.join(root, 'lib') + path.sep, path.join(root, 'dist') + path.sep];
+const FRAMES = 40;
+
+function capture(): { stack?: string } {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = FRAMES;
+  const trace: { stack?: string } = {};
+  Error.captureStackTrace(trace);
+  Error.stackTraceLimit = limit;
+  return trace;
+}
+
+/** Whether creation stacks are captured for the sockets and servers seen from now on. */
+export function captureStacks(on: boolean): void {
+  stacks = on;
+  if (!on || listenWrapped) return;
+  listenWrapped = true;
+  // A server's site: where it started listening. Wrapped once, for the life of the process.
+  const proto = net.Server.prototype as unknown as { listen: (...args: unknown[]) => unknown };
+  const listen = proto.listen;
+  proto.listen = function (this: net.Server, ...args: unknown[]) {
+    if (stacks && !records.has(this)) records.set(this, { createdAt: Date.now(), trace: capture() });
+    return listen.apply(this, args);
+  };
+}
+
+/** Records a socket's (or server's) creation, once. */
+export function noteCreated(owner: object): void {
+  if (!records.has(owner)) records.set(owner, { createdAt: Date.now(), trace: stacks ? capture() : undefined });
+}
+
+const location = (frame: string): string => {
+  const inParens = /\((.*)\)$/.exec(frame);
+  return inParens ? inParens[1] : frame.replace(/^at (async )?/, '');
+};
+const ownOrNode = (where: string): boolean =>
+  where.startsWith('node:') ||
+  where.startsWith('internal/') ||
+  where === '<anonymous>' ||
+  OWN.some((d) => where.startsWith(d));
+
+function read(r: Record_): { site?: string; stack?: string } {
+  if (r.read !== undefined) return r.read;
+  const frames = (r.trace?.stack ?? '')
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('at ') && !ownOrNode(location(l)));
+  const app = frames.find((f) => !location(f).includes(`${path.sep}node_modules${path.sep}`)) ?? frames[0];
+  r.read = frames.length === 0 ? {} : { site: location(app), stack: frames.map((f) => `    ${f}`).join('\n') };
+  r.trace = undefined; // read once: the formatted text is kept, the frames let go
+  return r.read;
+}
+
+/** What is known of where and when `socket` was made; an accepted socket's site is its server's. */
+export function originOf(owner: object, server?: net.Server): Origin | undefined {
+  const r = records.get(owner);
+  if (r === undefined) return undefined;
+  let where = read(r);
+  if (where.site === undefined && server !== undefined) {
+    const s = records.get(server);
+    if (s !== undefined) where = read(s);
+  }
+  return where.site === undefined ? { createdAt: r.createdAt } : { createdAt: r.createdAt, ...where };
+}
