@@ -29,9 +29,8 @@ function recorded() {
         if (line.trim() === '') continue;
         const { node, outcome, ...row } = JSON.parse(line);
         const key = JSON.stringify([row.client, row.route, row.precedence ?? '', row.tls, row.end ?? '']);
-        const seen = outcomes.get(key);
-        // A row seen twice on one Node (a retried test) must agree, or the cell says both.
-        outcomes.set(key, seen === undefined || seen === outcome ? outcome : `${seen} / ${outcome}`);
+        // The files are appended to: the last line for a row is the latest run's.
+        outcomes.set(key, outcome);
         rows.set(key, row);
         version = node;
       }

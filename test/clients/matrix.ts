@@ -44,10 +44,10 @@ export function record(row: Row, socket: net.Socket, ownerIdle?: number): Outcom
   const outcome = outcomeOf(socket, ownerIdle);
   if (!recording) return outcome;
   if (file === undefined) {
-    // One file per test file: workers run files in parallel; a rerun starts the file afresh.
+    // One file per test file (workers run files in parallel), appended to: a later run's line for a row replaces an
+    // earlier one's, and a filtered run (-t) leaves the other rows as they were.
     file = path.join(dir, `${path.basename(expect.getState().testPath ?? 'unknown')}.jsonl`);
     fs.mkdirSync(dir, { recursive: true });
-    fs.rmSync(file, { force: true });
   }
   fs.appendFileSync(file, JSON.stringify({ ...row, node: process.versions.node, outcome }) + '\n');
   return outcome;
