@@ -49,4 +49,11 @@ const server = net.createServer((s) => s.on('error', () => {}).resume()).listen(
 });
 JS
 PATH=$work/bin node smoke.js
+# The register hook, by its package name, and the sockctl command npm linked.
+PATH=$work/bin node --require sockctl/register -e 'process.exitCode = require("node:net") ? 0 : 1'
+PATH=$work/bin node --import sockctl/register -e 'process.exitCode = 0'
+PATH=$work/bin ./node_modules/.bin/sockctl features | grep -q '^keepAlive  *yes$' || {
+  echo "npx sockctl features failed" >&2
+  exit 1
+}
 echo "pack test passed: $tarball ($(wc -l < "$work/contents.txt") files)"

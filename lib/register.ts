@@ -1,0 +1,68 @@
+// `node --import sockctl/register app.js` (or --require, or NODE_OPTIONS):
+// tracking on, and what the SOCKCTL_* variables ask for — a policy, a
+// CLOSE_WAIT watchdog, creation stacks, a report on a signal, a log. Never
+// stops the application: a bad value is one warning at start-up; a failure
+// later is a line in the log.
+import * as fs from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
+import { startTracking } from './census/registry';
+import { buildSocketReport, humanDuration, writeReport } from './census/report';
+import { watchCloseWait } from './census/watchdog';
+import { readConfig } from './ops/config';
+import { leaveMarker } from './ops/marker';
+import { installPolicy } from './routes/install-policy';
+
+const { config, warnings } = readConfig(process.env);
+
+/** One line of the log: time, pid, what happened. */
+function log(event: string, message: string): void {
+  if (config.log === 'none') return;
+  const line = `sockctl ${new Date().toISOString()} pid=${process.pid} ${event}: ${message}\n`;
+  try {
+    if (config.log === 'stderr') process.stderr.write(line);
+    else fs.appendFileSync(config.log, line, { mode: 0o600 });
+  } catch {
+    // a log that cannot be written must not stop the application
+  }
+}
+
+for (const w of warnings) process.emitWarning(w, { code: 'SOCKCTL_CONFIG' });
+
+startTracking({ stacks: config.stacks });
+
+if (config.policy) {
+  installPolicy(config.policy, { onError: (err) => log('policy-error', err.message) });
+}
+
+if (config.watch) {
+  const watchdog = watchCloseWait(config.watch);
+  watchdog.on('stuck', ({ entry, stuckForMs, action }) => {
+    const where = entry.site ? ` created at ${entry.site}` : '';
+    log(
+      'close-wait',
+      `${entry.localAddress}:${entry.localPort} <- ${entry.remoteAddress}:${entry.remotePort} stuck ${humanDuration(stuckForMs)}${where}; action ${action}`,
+    );
+  });
+  watchdog.on('error', (err) => log('watchdog-error', err.message));
+}
+
+// Signals reach the main thread only; a worker thread's sockets are in the process's census all the same.
+if (config.reportSignal !== undefined && isMainThread) {
+  const signal = config.reportSignal;
+  let removeMarker: (() => void) | undefined;
+  try {
+    removeMarker = leaveMarker(signal, config.reportDir);
+  } catch (err) {
+    log('marker-error', `${(err as Error).message}: sockctl report <pid> will not find this process`);
+  }
+  process.on('exit', () => removeMarker?.());
+  process.on(signal, () => {
+    try {
+      const report = buildSocketReport({}, signal);
+      const file = writeReport(report, config.reportDir);
+      log('report', `${report.summary} (${file})`);
+    } catch (err) {
+      log('report-error', (err as Error).message);
+    }
+  });
+}

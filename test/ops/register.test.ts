@@ -1,0 +1,174 @@
+// The register hook on real processes: an unmodified leaking application
+// started with `--require`/`--import sockctl/register` and the SOCKCTL_*
+// variables; the command line asks it for a report over its signal; bad
+// values warn and never stop the application.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { onCleanup } from '../helpers/cleanup';
+import { QEMU_CENSUS, under, windows } from '../helpers/platform';
+import { waitFor } from '../helpers/sockets';
+import { parseSs, ssOf, ssStates } from '../witness/ss';
+
+const root = path.join(__dirname, '..', '..');
+const cli = path.join(root, 'dist', 'cli.js');
+const register = path.join(root, 'dist', 'register.js');
+
+// The application: no sockctl in it. A server that never ends what its clients closed (its listen, line 5, is the
+// leak's site), and one more connection kept open; it prints that one's 4-tuple once the leak is in place.
+const APP = `const net = require('node:net');
+const leaked = [];
+const server = net.createServer({ allowHalfOpen: true }, (s) => { s.resume(); leaked.push(s); });
+let finished = 0;
+server.listen(0, '127.0.0.1', () => {
+  for (let i = 0; i < 3; i++) {
+    const c = net.connect(server.address().port, '127.0.0.1', () => c.end());
+    c.on('finish', () => { if (++finished === 3) ready(); }).on('error', () => {});
+  }
+});
+function ready() {
+  const kept = net.connect(server.address().port, '127.0.0.1', () => {
+    const { localAddress, localPort, remoteAddress, remotePort } = kept;
+    console.log(JSON.stringify({ localAddress, localPort, remoteAddress, remotePort }));
+  });
+}
+setInterval(() => {}, 1000);
+`;
+
+function tmpdir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sockctl-ops-'));
+  onCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Starts the application with the hook and `env`; resolves with it and the 4-tuple it printed. */
+async function startApp(
+  dir: string,
+  env: Record<string, string>,
+  how: '--require' | '--import' = '--require',
+): Promise<{ child: ChildProcess; tuple: ReturnType<typeof JSON.parse>; stderr: () => string }> {
+  const app = path.join(dir, 'app.js');
+  fs.writeFileSync(app, APP);
+  const child = spawn(process.execPath, [how, how === '--import' ? `file://${register}` : register, app], {
+    env: { ...process.env, ...env },
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  onCleanup(() => child.kill('SIGKILL'));
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  const tuple = await waitFor(
+    'the application to be ready',
+    () => (out.includes('\n') ? JSON.parse(out) : undefined),
+    15_000,
+  );
+  return { child, tuple, stderr: () => err };
+}
+
+function runCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 30_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe.skipIf(windows || under('qemu', QEMU_CENSUS))('the register hook and the command line', () => {
+  it.each(['--require', '--import'] as const)(
+    '%s: `sockctl report <pid>` names the line that leaks, in a report only its owner can read',
+    async (how) => {
+      const dir = tmpdir();
+      const log = path.join(dir, 'sockctl.log');
+      const { child } = await startApp(dir, { SOCKCTL_STACKS: '1', SOCKCTL_REPORT_DIR: dir, SOCKCTL_LOG: log }, how);
+      const r = runCli(['report', String(child.pid)]);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/3 sockets in CLOSE_WAIT, 3 of them created at app\.js:5:\d+/);
+      expect(r.stdout).toMatch(/^3 +CLOSE_WAIT +\d+ (ms|s) +app\.js:5:\d+$/m);
+      const [report] = fs.readdirSync(dir).filter((f) => f.startsWith('sockctl-report.'));
+      expect(fs.statSync(path.join(dir, report)).mode & 0o777).toBe(0o600);
+      expect(fs.readFileSync(log, 'utf8')).toMatch(/report: 3 sockets in CLOSE_WAIT/);
+      // The saved report prints the same way.
+      const saved = runCli(['report', path.join(dir, report)]);
+      expect(saved.status).toBe(0);
+      expect(saved.stdout).toContain('3 sockets in CLOSE_WAIT');
+      expect(child.exitCode).toBeNull();
+    },
+  );
+
+  it('SOCKCTL_POLICY and SOCKCTL_WATCH: the policy on the application’s sockets, the leak aborted and logged', async () => {
+    const dir = tmpdir();
+    const log = path.join(dir, 'sockctl.log');
+    const policy = path.join(dir, 'policy.json');
+    fs.writeFileSync(policy, JSON.stringify({ keepAlive: true, keepAliveIdleSecs: 77 }));
+    const { child, tuple } = await startApp(dir, {
+      SOCKCTL_POLICY: `@${policy}`,
+      SOCKCTL_WATCH: 'after=0s,interval=50ms,action=abort',
+      SOCKCTL_STACKS: '1',
+      SOCKCTL_LOG: log,
+    });
+    // The kernel, seen from outside both processes: the client's keepalive timer counts down from 77 s.
+    const timer = parseSs(ssOf(tuple)).keepaliveSecs;
+    expect(timer).toBeGreaterThan(60);
+    expect(timer).toBeLessThanOrEqual(77);
+    const lines = await waitFor('three aborts in the log', () => {
+      const found = (fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '').match(/close-wait: .*/g) ?? [];
+      return found.length >= 3 ? found : undefined;
+    });
+    for (const line of lines) expect(line).toMatch(/stuck \d+ ms created at \S*app\.js:5:\d+; action abort/);
+    const port = tuple.remotePort;
+    const r = runCli(['report', String(child.pid)]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).not.toContain('CLOSE_WAIT');
+    expect(ssStates({ ...tuple })).toEqual(['ESTAB']);
+    void port;
+  });
+
+  it('bad values: one warning each, naming the variable, and the application runs on', async () => {
+    const dir = tmpdir();
+    const { child, stderr } = await startApp(dir, {
+      SOCKCTL_POLICY: '{"keepAlive": tru',
+      SOCKCTL_WATCH: 'after=forever,action=explode,colour=red',
+      SOCKCTL_STACKS: 'maybe',
+      SOCKCTL_REPORT_SIGNAL: 'SIGNOPE',
+      SOCKCTL_LOG: 'none',
+    });
+    await waitFor('the warnings', () => stderr().includes('SOCKCTL_REPORT_SIGNAL'));
+    for (const [variable, what] of [
+      ['SOCKCTL_POLICY', 'not JSON'],
+      ['SOCKCTL_WATCH', 'after=forever'],
+      ['SOCKCTL_WATCH', 'action=explode'],
+      ['SOCKCTL_WATCH', "'colour=red'"],
+      ['SOCKCTL_STACKS', "'maybe'"],
+      ['SOCKCTL_REPORT_SIGNAL', "'SIGNOPE'"],
+    ]) {
+      expect(stderr()).toMatch(new RegExp(`${variable}: [^\\n]*${what.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    }
+    // No report signal was set up: the command line refuses rather than kill it.
+    const r = runCli(['report', String(child.pid)]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/does not run sockctl's register hook/);
+    expect(child.exitCode).toBeNull();
+  });
+
+  it('refuses a process without the hook (SIGUSR2 would kill it), a dead one, and bad usage', async () => {
+    const plain = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    onCleanup(() => plain.kill('SIGKILL'));
+    await once(plain, 'spawn');
+    const r = runCli(['report', String(plain.pid)]);
+    expect(r).toMatchObject({ status: 1, stdout: '' });
+    expect(r.stderr).toMatch(/^sockctl: process \d+ does not run sockctl's register hook/);
+    expect(plain.exitCode).toBeNull();
+    expect(plain.signalCode).toBeNull();
+    expect(runCli(['report'])).toMatchObject({ status: 2, stderr: expect.stringMatching(/^sockctl: usage:/) });
+    expect(runCli(['report', '1', '--timeout', 'x']).status).toBe(2);
+    expect(runCli(['nope']).status).toBe(2);
+    const missing = runCli(['report', path.join(tmpdir(), 'none.json')]);
+    expect(missing).toMatchObject({ status: 1, stderr: expect.stringMatching(/cannot read .*ENOENT/) });
+    const features = runCli(['features']);
+    expect(features.status).toBe(0);
+    expect(features.stdout).toMatch(/^keepAlive +yes$/m);
+  });
+});
