@@ -1,7 +1,7 @@
 'use strict';
 // npm run bench: builds the yardsticks (the reference addon and the C
 // floor), then runs the per-call benchmark, the census benchmark and the
-// cost of the policy routes per connection.
+// cost of the policy routes and of tracking per connection.
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -15,3 +15,4 @@ run('cc', ['-O2', '-Wall', '-o', path.join(here, 'build', 'floor'), path.join(he
 run(process.execPath, [path.join(here, 'ops.js')]);
 run(process.execPath, [path.join(here, 'census.js')]);
 run(process.execPath, [path.join(here, 'connect.js')]);
+run(process.execPath, [path.join(here, 'tracking.js')]);

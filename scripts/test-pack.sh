@@ -52,6 +52,8 @@ PATH=$work/bin node smoke.js
 # The register hook, by its package name, and the sockctl command npm linked.
 PATH=$work/bin node --require sockctl/register -e 'process.exitCode = require("node:net") ? 0 : 1'
 PATH=$work/bin node --import sockctl/register -e 'process.exitCode = 0'
+# The metrics entry points load without their optional peers installed.
+PATH=$work/bin node -e 'require("sockctl/opentelemetry"); require("sockctl/prometheus")'
 PATH=$work/bin ./node_modules/.bin/sockctl features | grep -q '^keepAlive  *yes$' || {
   echo "npx sockctl features failed" >&2
   exit 1

@@ -1,0 +1,87 @@
+'use strict';
+// What tracking costs per connection: the same requests through an
+// http.Agent without keep-alive (a new connection each, both ends in the
+// measuring process's census) in three processes — no tracking, tracking
+// (trackSockets()), and tracking with creation stacks (trackSockets({
+// stacks: true })) — to a loopback server in a fourth, taking turns round
+// by round; best round of each. Tracking is for the life of a process,
+// hence a process per mode.
+//   node bench/tracking.js [connections per round=200]
+const { fork, spawn } = require('node:child_process');
+
+const N = Number(process.argv[2] || process.env.BENCH_CONNECTIONS || 200);
+const ROUNDS = 15;
+const MODES = ['off', 'tracked', 'stacks'];
+
+if (process.argv[2] === '--child') {
+  const http = require('node:http');
+  const sockctl = require('..');
+  const [mode, port] = [process.argv[3], Number(process.argv[4])];
+  if (mode === 'tracked') sockctl.trackSockets();
+  if (mode === 'stacks') sockctl.trackSockets({ stacks: true });
+  const agent = new http.Agent({ keepAlive: false });
+  const request = () =>
+    new Promise((resolve, reject) => {
+      http
+        .get({ host: '127.0.0.1', port, agent, path: '/' }, (res) => {
+          res.resume();
+          res.on('end', resolve);
+        })
+        .on('error', reject);
+    });
+  process.on('message', async (n) => {
+    for (let i = 0; i < 20; i++) await request();
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) await request();
+    process.send(Number(process.hrtime.bigint() - t0) / n);
+  });
+  process.send('ready');
+} else {
+  main().catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}
+
+async function main() {
+  const server = spawn(
+    process.execPath,
+    [
+      '-e',
+      `require('http').createServer((q, s) => s.end('ok')).listen(0, '127.0.0.1', function () {
+         process.send(this.address().port);
+       });`,
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+  );
+  const port = await new Promise((resolve) => server.once('message', resolve));
+  const children = {};
+  for (const mode of MODES) {
+    children[mode] = fork(__filename, ['--child', mode, String(port)]);
+    await new Promise((resolve) => children[mode].once('message', resolve));
+  }
+  const round = (mode) =>
+    new Promise((resolve) => {
+      children[mode].once('message', resolve);
+      children[mode].send(N);
+    });
+  for (const mode of MODES) await round(mode); // warm up
+  const best = Object.fromEntries(MODES.map((m) => [m, Infinity]));
+  for (let r = 0; r < ROUNDS; r++) for (const mode of MODES) best[mode] = Math.min(best[mode], await round(mode));
+  const lines = [
+    `tracking's cost per connection, http.Agent without keep-alive to a loopback server, ${process.version}, best of ${ROUNDS} rounds × ${N}`,
+    '',
+    '| mode | µs per connection | ratio | target |',
+    '| --- | ---: | ---: | ---: |',
+    `| no tracking (reference) | ${(best.off / 1000).toFixed(1)} | 1.00× | — |`,
+    `| trackSockets() | ${(best.tracked / 1000).toFixed(1)} | ${(best.tracked / best.off).toFixed(2)}× no tracking | — |`,
+    `| trackSockets({ stacks: true }) | ${(best.stacks / 1000).toFixed(1)} | ${(best.stacks / best.tracked).toFixed(2)}× tracking | ≤ 1.10× |`,
+  ];
+  console.log(lines.join('\n'));
+  const x = best.stacks / best.tracked;
+  console.log(
+    x > 1.1 ? `\nmissed: stacks ${x.toFixed(2)}× tracking per connection (target 1.10×)` : '\nevery target met',
+  );
+  for (const child of Object.values(children)) child.kill();
+  server.kill();
+}
