@@ -17,9 +17,10 @@ interface PromClient {
   register: unknown;
 }
 
+/** The application's prom-client (its global registry is the one it serves), else one beside sockctl. */
 function promClient(): PromClient {
   try {
-    return require('prom-client') as PromClient;
+    return require(require.resolve('prom-client', { paths: [process.cwd(), __dirname] })) as PromClient;
   } catch {
     throw Object.assign(new Error('sockctl/prometheus needs prom-client: npm install prom-client'), {
       code: 'ERR_MODULE_NOT_FOUND',

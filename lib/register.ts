@@ -7,7 +7,9 @@ import * as fs from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 import { startTracking } from './census/registry';
 import { buildSocketReport, humanDuration, writeReport } from './census/report';
-import { watchCloseWait } from './census/watchdog';
+import { watchCloseWait, type CloseWaitWatchdog } from './census/watchdog';
+import { registerSocketMetrics as registerOpenTelemetry, type MeterLike } from './opentelemetry';
+import { registerSocketMetrics as registerPrometheus } from './prometheus';
 import { readConfig } from './ops/config';
 import { leaveMarker } from './ops/marker';
 import { installPolicy } from './routes/install-policy';
@@ -34,8 +36,9 @@ if (config.policy) {
   installPolicy(config.policy, { onError: (err) => log('policy-error', err.message) });
 }
 
+let watchdog: CloseWaitWatchdog | undefined;
 if (config.watch) {
-  const watchdog = watchCloseWait(config.watch);
+  watchdog = watchCloseWait(config.watch);
   watchdog.on('stuck', ({ entry, stuckForMs, action }) => {
     const where = entry.site ? ` created at ${entry.site}` : '';
     log(
@@ -44,6 +47,25 @@ if (config.watch) {
     );
   });
   watchdog.on('error', (err) => log('watchdog-error', err.message));
+}
+
+// The application's own prom-client registry, or the MeterProvider it registered with @opentelemetry/api: the
+// monitoring it serves already.
+// After the application's main module has run: that is where it sets up its MeterProvider.
+if (config.metrics !== undefined) setImmediate(registerMetrics);
+function registerMetrics(): void {
+  try {
+    if (config.metrics === 'prometheus') {
+      registerPrometheus({ watchdog, stuckAfterMs: config.watch?.after });
+    } else {
+      const api = require(require.resolve('@opentelemetry/api', { paths: [process.cwd(), __dirname] })) as {
+        metrics: { getMeter(name: string): MeterLike };
+      };
+      registerOpenTelemetry(api.metrics.getMeter('sockctl'), { watchdog, stuckAfterMs: config.watch?.after });
+    }
+  } catch (err) {
+    process.emitWarning(`SOCKCTL_METRICS: ${(err as Error).message}; no metrics`, { code: 'SOCKCTL_CONFIG' });
+  }
 }
 
 // Signals reach the main thread only; a worker thread's sockets are in the process's census all the same.

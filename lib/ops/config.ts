@@ -16,6 +16,8 @@ export interface OpsConfig {
   reportDir: string;
   /** 'stderr', 'none', or a file to append to. */
   log: string;
+  /** Register the metrics on the application's prom-client registry or OpenTelemetry MeterProvider. */
+  metrics?: 'prometheus' | 'opentelemetry';
 }
 
 const DEFAULT_SIGNAL = 'SIGUSR2';
@@ -118,5 +120,10 @@ export function readConfig(env: NodeJS.ProcessEnv): { config: OpsConfig; warning
 
   if (env.SOCKCTL_REPORT_DIR) config.reportDir = env.SOCKCTL_REPORT_DIR;
   if (env.SOCKCTL_LOG) config.log = env.SOCKCTL_LOG;
+  const metrics = env.SOCKCTL_METRICS;
+  if (metrics === 'prometheus' || metrics === 'opentelemetry') config.metrics = metrics;
+  else if (metrics !== undefined && metrics !== '' && metrics !== 'none') {
+    warn(`SOCKCTL_METRICS: '${metrics}' is none of prometheus, opentelemetry, none; no metrics`);
+  }
   return { config, warnings };
 }

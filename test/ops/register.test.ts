@@ -133,6 +133,7 @@ describe.skipIf(windows || under('qemu', QEMU_CENSUS))('the register hook and th
       SOCKCTL_WATCH: 'after=forever,action=explode,colour=red',
       SOCKCTL_STACKS: 'maybe',
       SOCKCTL_REPORT_SIGNAL: 'SIGNOPE',
+      SOCKCTL_METRICS: 'graphite',
       SOCKCTL_LOG: 'none',
     });
     await waitFor('the warnings', () => stderr().includes('SOCKCTL_REPORT_SIGNAL'));
@@ -143,6 +144,7 @@ describe.skipIf(windows || under('qemu', QEMU_CENSUS))('the register hook and th
       ['SOCKCTL_WATCH', "'colour=red'"],
       ['SOCKCTL_STACKS', "'maybe'"],
       ['SOCKCTL_REPORT_SIGNAL', "'SIGNOPE'"],
+      ['SOCKCTL_METRICS', "'graphite'"],
     ]) {
       expect(stderr()).toMatch(new RegExp(`${variable}: [^\\n]*${what.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
     }
