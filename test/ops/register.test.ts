@@ -155,6 +155,67 @@ describe.skipIf(windows || under('qemu', QEMU_CENSUS))('the register hook and th
     expect(child.exitCode).toBeNull();
   });
 
+  it('NODE_OPTIONS reaches cluster workers: each is asked for its own report by its own pid', async () => {
+    const dir = tmpdir();
+    const app = path.join(dir, 'cluster.js');
+    fs.writeFileSync(
+      app,
+      `const cluster = require('node:cluster');
+const net = require('node:net');
+if (cluster.isPrimary) {
+  const worker = cluster.fork();
+  worker.on('message', (m) => console.log(JSON.stringify({ primary: process.pid, worker: worker.process.pid, ...m })));
+} else {
+  const server = net.createServer().listen(0, '127.0.0.1', () => process.send({ listening: true }));
+}
+`,
+    );
+    const child = spawn(process.execPath, [app], {
+      env: { ...process.env, NODE_OPTIONS: `--require ${register}`, SOCKCTL_REPORT_DIR: dir, SOCKCTL_LOG: 'none' },
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    onCleanup(() => child.kill('SIGKILL'));
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    const { primary, worker } = await waitFor(
+      'the worker to listen',
+      () => (out.includes('\n') ? JSON.parse(out) : undefined),
+      15_000,
+    );
+    expect(primary).toBe(child.pid);
+    for (const pid of [worker, primary]) {
+      const r = runCli(['report', String(pid)]);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toContain(`socket report of pid ${pid}`);
+    }
+  });
+
+  it('a worker thread runs under the hook too, and its census names its own sockets', () => {
+    const script = `
+      const { Worker } = require('node:worker_threads');
+      const w = new Worker(\`
+        const net = require('node:net');
+        const sockctl = require(${JSON.stringify(JSON.stringify(root)).slice(1, -1)});
+        const s = net.createServer().listen(0, '127.0.0.1', () => {
+          const c = net.connect(s.address().port, '127.0.0.1', () => {
+            const mine = sockctl.listSockets().filter((e) => e.socket && e.site);
+            require('node:worker_threads').parentPort.postMessage(mine.length);
+            c.destroy();
+            s.close();
+          });
+        });\`, { eval: true });
+      w.on('message', (n) => process.stdout.write(String(n)));`;
+    const r = spawnSync(process.execPath, ['-e', script], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { ...process.env, NODE_OPTIONS: `--require ${register}`, SOCKCTL_STACKS: '1', SOCKCTL_LOG: 'none' },
+    });
+    expect(r.stderr).toBe('');
+    // Its client and the socket its server accepted, each with the site it was made at.
+    expect(r.stdout).toBe('2');
+  });
+
   it('refuses a process without the hook (SIGUSR2 would kill it), a dead one, and bad usage', async () => {
     const plain = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
     onCleanup(() => plain.kill('SIGKILL'));
