@@ -35,7 +35,8 @@ describe('worker_threads', () => {
         expect(r).toEqual({
           linger: { enabled: true, seconds: 0 },
           state: 'ESTABLISHED',
-          listed: process.platform === 'linux',
+          // Made before the census started tracking, found all the same: it keeps the worker alive (an active handle).
+          listed: true,
         });
       }
       const codes = await Promise.all(exits);

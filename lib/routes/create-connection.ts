@@ -15,13 +15,13 @@ import { adoptsSockets } from '../platform';
 import { validateFunction, validateObject } from '../validate';
 import {
   readDial,
-  readLocal,
   readTimeout,
   validateRoute,
   wantsTls,
   type ConnectCallback,
   type ConnectionOptions,
   type CreateConnection,
+  type Dial,
   type RouteOptions,
   unixPathOf,
 } from './connection-options';
@@ -81,8 +81,7 @@ function atConnect(c: Call): net.Socket {
  * net.createConnection returns it. A name: resolved, the addresses walked,
  * and the callback called.
  */
-function ownSocket(c: Call): net.Socket | undefined {
-  const dial = readDial(c.options);
+function ownSocket(c: Call, dial: Dial): net.Socket | undefined {
   const literal = net.isIP(dial.host);
   if (literal !== 0) {
     let made: Attempt;
@@ -152,9 +151,10 @@ export function createConnection(given: Policy, route: RouteOptions = {}): Creat
     const c: Call = { policy, options, report, wrap, callback };
     const path = unixPathOf(options);
     if (path !== undefined) return viaPath(c, path);
-    readLocal(options);
+    // The same checks of host, port and local address whoever ends up connecting: sockctl, or Node itself.
+    const dial = readDial(options);
     if (BoundSocket !== undefined && options.handle instanceof BoundSocket) return viaBoundSocket(c, options.handle);
     if (!adoptsSockets) return atConnect(c);
-    return ownSocket(c);
+    return ownSocket(c, dial);
   };
 }

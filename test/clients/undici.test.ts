@@ -11,6 +11,7 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { undiciConnector } from '../../lib';
 import { onCleanup, track } from '../helpers/cleanup';
+import { under } from '../helpers/platform';
 import { portOf, tlsOptions } from '../helpers/sockets';
 import { expectPolicyHeld, install, POLICY } from './fixtures';
 
@@ -50,7 +51,8 @@ describe('undici', () => {
     expectPolicyHeld(clientOf(sockets, peers[0]), { client: 'undici', route: 'undiciConnector', tls: secure });
   });
 
-  it.each([false, true])(
+  // undici 6's own connector fails every connect under Wine 8 (connect UNKNOWN), sockctl or not.
+  it.skipIf(under('wine', "undici 6's own connector cannot connect under Wine 8")).each([false, true])(
     "installPolicy (TLS: %s): held over undici's own setKeepAlive(true, 60000)",
     async (secure) => {
       const { url, peers } = await server(secure);
