@@ -8,12 +8,7 @@ import { fdOf, listSockets, trackSockets } from '../../lib';
 import { track } from '../helpers/cleanup';
 import { QEMU_CENSUS, under } from '../helpers/platform';
 import { portOf, waitFor } from '../helpers/sockets';
-
-/** `file:line` of the line that calls this. */
-function here(): string {
-  const frame = new Error().stack!.split('\n')[2];
-  return /\(?([^()\s]+:\d+):\d+\)?$/.exec(frame)![1];
-}
+import { here } from './fixtures';
 
 describe.skipIf(under('qemu', QEMU_CENSUS))('socket origins', () => {
   it('stacks on: a client’s site is the line that connected it, an accepted socket’s and a listener’s the listen', async () => {

@@ -4,24 +4,13 @@
 import { once } from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { trackSockets, writeSocketReport, type SocketReport } from '../../lib';
-import { onCleanup, track } from '../helpers/cleanup';
+import { tempDir, track } from '../helpers/cleanup';
 import { QEMU_CENSUS, under, windows } from '../helpers/platform';
 import { portOf, waitFor } from '../helpers/sockets';
-
-function here(): string {
-  const frame = new Error().stack!.split('\n')[2];
-  return /\(?([^()\s]+:\d+):\d+\)?$/.exec(frame)![1];
-}
-
-function tmpdir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sockctl-report-'));
-  onCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { here } from './fixtures';
 
 /** `n` connections whose clients have ended them and whose server never does: CLOSE_WAIT on the server's side. */
 async function leak(n: number): Promise<{ server: net.Server; listenedAt: string }> {
@@ -48,7 +37,7 @@ async function leak(n: number): Promise<{ server: net.Server; listenedAt: string
 describe.skipIf(under('qemu', QEMU_CENSUS))('writeSocketReport', () => {
   it('writes the leak grouped by the line that made it, to a new file only its owner can read', async () => {
     const { server, listenedAt } = await leak(3);
-    const dir = tmpdir();
+    const dir = tempDir('sockctl-report-');
     const file = writeSocketReport({ directory: dir });
     expect(path.dirname(file)).toBe(path.resolve(dir));
     expect(path.basename(file)).toMatch(
@@ -83,7 +72,7 @@ describe.skipIf(under('qemu', QEMU_CENSUS))('writeSocketReport', () => {
     expect(() => writeSocketReport({ dir: '.' } as never)).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }),
     );
-    expect(() => writeSocketReport({ directory: path.join(tmpdir(), 'missing') })).toThrow(
+    expect(() => writeSocketReport({ directory: path.join(tempDir('sockctl-report-'), 'missing') })).toThrow(
       expect.objectContaining({ code: 'ENOENT', syscall: 'open' }),
     );
   });

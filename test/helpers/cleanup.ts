@@ -1,5 +1,8 @@
 // What a test opens is closed after it, whatever happened in it.
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach } from 'vitest';
 
 const cleanups: Array<() => void> = [];
@@ -25,4 +28,11 @@ export function track<T extends net.Socket | net.Server | { close(): unknown }>(
     else thing.close();
   });
   return thing;
+}
+
+/** A fresh directory, removed after the test. */
+export function tempDir(prefix = 'sockctl-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  onCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }

@@ -5,10 +5,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { onCleanup } from '../helpers/cleanup';
+import { onCleanup, tempDir } from '../helpers/cleanup';
 import { QEMU_CENSUS, under, windows } from '../helpers/platform';
 import { waitFor } from '../helpers/sockets';
 import { parseSs, ssOf, ssStates } from '../witness/ss';
@@ -37,12 +36,6 @@ function ready() {
 }
 setInterval(() => {}, 1000);
 `;
-
-function tmpdir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sockctl-ops-'));
-  onCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 /** Starts the application with the hook and `env`; resolves with it and the 4-tuple it printed. */
 async function startApp(
@@ -79,7 +72,7 @@ describe.skipIf(windows || under('qemu', QEMU_CENSUS))('the register hook and th
   it.each(['--require', '--import'] as const)(
     '%s: `sockctl report <pid>` names the line that leaks, in a report only its owner can read',
     async (how) => {
-      const dir = tmpdir();
+      const dir = tempDir('sockctl-ops-');
       const log = path.join(dir, 'sockctl.log');
       const { child } = await startApp(dir, { SOCKCTL_STACKS: '1', SOCKCTL_REPORT_DIR: dir, SOCKCTL_LOG: log }, how);
       const r = runCli(['report', String(child.pid)]);
@@ -99,7 +92,7 @@ describe.skipIf(windows || under('qemu', QEMU_CENSUS))('the register hook and th
   );
 
   it('SOCKCTL_POLICY and SOCKCTL_WATCH: the policy on the application’s sockets, the leak aborted and logged', async () => {
-    const dir = tmpdir();
+    const dir = tempDir('sockctl-ops-');
     const log = path.join(dir, 'sockctl.log');
     const policy = path.join(dir, 'policy.json');
     fs.writeFileSync(policy, JSON.stringify({ keepAlive: true, keepAliveIdleSecs: 77 }));
@@ -127,7 +120,7 @@ describe.skipIf(windows || under('qemu', QEMU_CENSUS))('the register hook and th
   });
 
   it('bad values: one warning each, naming the variable, and the application runs on', async () => {
-    const dir = tmpdir();
+    const dir = tempDir('sockctl-ops-');
     const { child, stderr } = await startApp(dir, {
       SOCKCTL_POLICY: '{"keepAlive": tru',
       SOCKCTL_WATCH: 'after=forever,action=explode,colour=red',
@@ -156,7 +149,7 @@ describe.skipIf(windows || under('qemu', QEMU_CENSUS))('the register hook and th
   });
 
   it('NODE_OPTIONS reaches cluster workers: each is asked for its own report by its own pid', async () => {
-    const dir = tmpdir();
+    const dir = tempDir('sockctl-ops-');
     const app = path.join(dir, 'cluster.js');
     fs.writeFileSync(
       app,
@@ -228,7 +221,7 @@ if (cluster.isPrimary) {
     expect(runCli(['report'])).toMatchObject({ status: 2, stderr: expect.stringMatching(/^sockctl: usage:/) });
     expect(runCli(['report', '1', '--timeout', 'x']).status).toBe(2);
     expect(runCli(['nope']).status).toBe(2);
-    const missing = runCli(['report', path.join(tmpdir(), 'none.json')]);
+    const missing = runCli(['report', path.join(tempDir('sockctl-ops-'), 'none.json')]);
     expect(missing).toMatchObject({ status: 1, stderr: expect.stringMatching(/cannot read .*ENOENT/) });
     const features = runCli(['features']);
     expect(features.status).toBe(0);

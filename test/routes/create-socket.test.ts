@@ -5,18 +5,26 @@
 // socket's 'error' with no descriptor left behind.
 import type dns from 'node:dns';
 import { once } from 'node:events';
-import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createSocket, fdOf, listSockets, trackSockets } from '../../lib';
-import { onCleanup, track } from '../helpers/cleanup';
+import { tempDir, track } from '../helpers/cleanup';
 import { QEMU_CENSUS, under, windows } from '../helpers/platform';
 import { openFdCount, portOf, waitFor } from '../helpers/sockets';
 import { tcpKeepAliveOnDup } from '../witness/dup';
 import { straceNode } from '../witness/strace';
-import { closedPort, expectPolicyOn, httpServer, linux, policy, RCVBUF, recorder } from './fixtures';
+import {
+  closedPort,
+  expectPolicyOn,
+  expectSetBeforeBindAndConnect,
+  httpServer,
+  linux,
+  policy,
+  RCVBUF,
+  recorder,
+} from './fixtures';
 
 const ALL = ['keepAlive', 'keepAliveIdleSecs', 'recvBufferBytes', 'noDelay'];
 
@@ -97,8 +105,7 @@ describe('createSocket', () => {
   });
 
   it.runIf(!windows)('a Unix path: connected as Node would, every option reported unsupported', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sockctl-'));
-    onCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const dir = tempDir();
     const where = path.join(dir, 's');
     const server = track(net.createServer((s) => s.resume()));
     server.listen(where);
@@ -178,21 +185,10 @@ describe('createSocket', () => {
         socket.on('connect', () => { socket.destroy(); server.close(); });
       });`;
     const traced = (await straceNode(script, [], ['setsockopt', 'bind', 'connect'])).calls;
-    const fd = traced.find((c) => c.call === 'setsockopt' && /^SOL_IP, IP_BIND_ADDRESS_NO_PORT/.test(c.args))?.fd;
-    const trace = traced.map((c) => c.line).join('\n');
-    expect(fd, trace).toBeDefined();
-    const calls = traced.filter((c) => c.fd === fd).map((c) => c.line);
-    const at = (re: RegExp): number => calls.findIndex((l) => re.test(l));
-    const bind = at(/bind\(\d+, \{sa_family=AF_INET, sin_port=htons\(0\), sin_addr=inet_addr\("127\.0\.0\.1"\)/);
-    const connect = at(
-      /connect\(\d+, \{sa_family=AF_INET, sin_port=htons\(\d+\), sin_addr=inet_addr\("127\.0\.0\.1"\)/,
-    );
-    expect(bind, calls.join('\n')).toBeGreaterThan(0);
-    expect(connect).toBeGreaterThan(bind);
-    for (const option of [/SO_RCVBUF, \[40000\]/, /IP_BIND_ADDRESS_NO_PORT, \[1\]/, /TCP_SYNCNT, \[3\]/]) {
-      const i = at(option);
-      expect(i, `${option} in\n${calls.join('\n')}`).toBeGreaterThanOrEqual(0);
-      expect(i).toBeLessThan(bind);
-    }
+    expectSetBeforeBindAndConnect(traced, [
+      /SO_RCVBUF, \[40000\]/,
+      /IP_BIND_ADDRESS_NO_PORT, \[1\]/,
+      /TCP_SYNCNT, \[3\]/,
+    ]);
   });
 });

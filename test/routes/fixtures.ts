@@ -12,6 +12,7 @@ import { track } from '../helpers/cleanup';
 import { windows } from '../helpers/platform';
 import { portOf, tupleOf } from '../helpers/sockets';
 import { parseSs, ssOf } from '../witness/ss';
+import type { Syscall } from '../witness/strace';
 
 export const linux = process.platform === 'linux';
 // Node's own default is 2 h; the agent's keepalive is 1 s: 77 s is neither.
@@ -96,4 +97,25 @@ export function openDescriptorNames(): string[] {
 export function recorder(): { results: [ApplyResult, unknown][]; onApply: (r: ApplyResult, s: unknown) => void } {
   const results: [ApplyResult, unknown][] = [];
   return { results, onApply: (r, s) => results.push([r, s]) };
+}
+
+/**
+ * In an strace of a client bound to 127.0.0.1 with bindAddressNoPort, the
+ * descriptor that got IP_BIND_ADDRESS_NO_PORT had every one of `options`
+ * set before its bind, and the bind before its connect.
+ */
+export function expectSetBeforeBindAndConnect(traced: Syscall[], options: RegExp[]): void {
+  const fd = traced.find((c) => c.call === 'setsockopt' && /^SOL_IP, IP_BIND_ADDRESS_NO_PORT/.test(c.args))?.fd;
+  expect(fd, traced.map((c) => c.line).join('\n')).toBeDefined();
+  const calls = traced.filter((c) => c.fd === fd).map((c) => c.line);
+  const at = (re: RegExp): number => calls.findIndex((l) => re.test(l));
+  const bind = at(/bind\(\d+, \{sa_family=AF_INET, sin_port=htons\(0\), sin_addr=inet_addr\("127\.0\.0\.1"\)/);
+  const connect = at(/connect\(\d+, \{sa_family=AF_INET, sin_port=htons\(\d+\), sin_addr=inet_addr\("127\.0\.0\.1"\)/);
+  expect(bind, calls.join('\n')).toBeGreaterThan(0);
+  expect(connect).toBeGreaterThan(bind);
+  for (const option of options) {
+    const i = at(option);
+    expect(i, `${option} in\n${calls.join('\n')}`).toBeGreaterThanOrEqual(0);
+    expect(i).toBeLessThan(bind);
+  }
 }
