@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { features } from './options/features';
 import { OPTION_NAMES } from './options/table';
-import { humanDuration, type SocketReport } from './census/report';
+import { humanDuration, shortSite, type SocketReport } from './census/report';
 import { findMarker } from './ops/marker';
 
 class Failure extends Error {
@@ -38,8 +38,7 @@ export function formatReport(report: SocketReport, file: string): string {
   out.push(table([['state', 'count'], ...counts.map(([s, n]) => [s, String(n)])]), '');
   const age = (ms?: number) => (ms === undefined ? '?' : humanDuration(ms));
   // Sites under the process's working directory, relative to it, as the summary shows them.
-  const cwd = h.cwd + path.sep;
-  const site = (key: string) => (key.startsWith(cwd) ? key.slice(cwd.length) : key);
+  const site = (key: string) => shortSite(key, h.cwd);
   if (report.groups.bySite.length > 0) {
     out.push('closing sockets by site, largest group first');
     out.push(

@@ -2,6 +2,7 @@
 // instruments on a Meter of the application's (@opentelemetry/api is its
 // dependency, never sockctl's: the Meter is only called). All instruments
 // are observed by one batch callback: one census per collection.
+import { invalidArgType } from './errors';
 import { sampler, OTEL_STATE, type MetricsOptions } from './metrics/snapshot';
 
 /** The parts of an OpenTelemetry `Meter` used here (@opentelemetry/api 1.x). */
@@ -37,11 +38,8 @@ export interface SocketMetrics {
  * - `sockctl.tcp.rtt.max`, `sockctl.tcp.rtt.mean` (s): over the established ones.
  */
 export function registerSocketMetrics(meter: MeterLike, options: MetricsOptions = {}): SocketMetrics {
-  if (typeof meter?.addBatchObservableCallback !== 'function') {
-    throw Object.assign(new TypeError('The "meter" argument must be an OpenTelemetry Meter'), {
-      code: 'ERR_INVALID_ARG_TYPE',
-    });
-  }
+  if (typeof meter?.addBatchObservableCallback !== 'function')
+    throw invalidArgType('meter', 'an OpenTelemetry Meter', meter);
   const s = sampler(options, 'options');
   const connections = meter.createObservableUpDownCounter('sockctl.tcp.connections', {
     description: "This process's TCP connections, by state",

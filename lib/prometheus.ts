@@ -2,6 +2,7 @@
 // prom-client metrics in Prometheus naming (base units, `_total`). prom-client
 // is the application's: it is loaded from there when this is called. One
 // census per scrape, however many of these metrics the scrape reads.
+import { invalidArgValue } from './errors';
 import { sampler, OTEL_STATE, type MetricsOptions, type Snapshot } from './metrics/snapshot';
 
 export interface PrometheusOptions extends MetricsOptions {
@@ -37,13 +38,8 @@ function promClient(): PromClient {
  */
 export function registerSocketMetrics(options: PrometheusOptions = {}): void {
   const { registry, prefix = 'sockctl_', ...rest } = options;
-  if (typeof prefix !== 'string' || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$|^$/.test(prefix)) {
-    throw Object.assign(
-      new TypeError(`The "options.prefix" property must be a metric name prefix. Received ${String(prefix)}`),
-      {
-        code: 'ERR_INVALID_ARG_VALUE',
-      },
-    );
+  if (typeof prefix !== 'string' || !/^([a-zA-Z_:][a-zA-Z0-9_:]*)?$/.test(prefix)) {
+    throw invalidArgValue('options.prefix', 'must be a Prometheus metric name prefix', prefix);
   }
   const s = sampler(rest, 'options');
   const client = promClient();

@@ -9,7 +9,6 @@ import * as path from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { invalidArgType } from '../errors';
 import { validateKeys, validateObject } from '../validate';
-import type { TcpInfo } from '../tcp/info';
 import { TCP_STATES, type TcpState } from '../tcp/state';
 import { listSockets, type SocketEntry } from './census';
 
@@ -20,24 +19,8 @@ export interface ReportOptions {
   tcpInfo?: boolean;
 }
 
-/** One socket in a report: a census entry, with its server as an address instead of an object. */
-export interface ReportedSocket {
-  fd: number;
-  state: TcpState;
-  localAddress: string;
-  localPort: number;
-  remoteAddress: string;
-  remotePort: number;
-  sendQueue?: number;
-  receiveQueue?: number;
-  /** The listening address (`address:port`) of the server that accepted it, or of the listener itself. */
-  server?: string;
-  createdAt?: number;
-  ageMs?: number;
-  site?: string;
-  stack?: string;
-  tcpInfo?: TcpInfo;
-}
+/** One socket in a report: a census entry, with its server as its listening address (`address:port`) instead of an object. */
+export type ReportedSocket = Omit<SocketEntry, 'socket' | 'server'> & { server?: string };
 
 /** Sockets of one state with one site (or one server) in common. */
 export interface ReportGroup {
@@ -118,11 +101,11 @@ export function humanDuration(ms: number): string {
   return `${Math.round(ms)} ms`;
 }
 
-/** A site as a person reads it: relative to the working directory when under it. */
-function shortSite(site: string): string {
-  const cwd = process.cwd() + path.sep;
+/** A site as a person reads it: relative to `cwd` (the process's working directory) when under it. */
+export function shortSite(site: string, cwd = process.cwd()): string {
+  const dir = cwd + path.sep;
   const plain = site.startsWith('file://') ? site.slice('file://'.length) : site;
-  return plain.startsWith(cwd) ? plain.slice(cwd.length) : site;
+  return plain.startsWith(dir) ? plain.slice(dir.length) : site;
 }
 
 function summarize(counts: SocketReport['counts'], bySite: readonly ReportGroup[], total: number): string {
