@@ -4,9 +4,9 @@
 // process, plain against createConnection(policy) and against an installed
 // installPolicy(policy), taking turns within each round; best round of each.
 //   node bench/connect.js [connections per round=200]
-const { spawn } = require('node:child_process');
 const http = require('node:http');
 const { createConnection, installPolicy } = require('..');
+const { round: roundOf, startServer } = require('./http-peer');
 
 const N = Number(process.argv[2] || process.env.BENCH_CONNECTIONS || 200);
 const ROUNDS = 15;
@@ -15,37 +15,10 @@ const ROUNDS = 15;
 const WARM = 20;
 const POLICY = Object.freeze({ keepAlive: true, keepAliveIdleSecs: 30, keepAliveIntervalSecs: 5, noDelay: true });
 
-function request(agent, port) {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, agent, path: '/' }, (res) => {
-        res.resume();
-        res.on('end', resolve);
-      })
-      .on('error', reject);
-  });
-}
-
-/** ns per connection of N sequential requests, each on a new connection. */
-async function round(agent, port) {
-  for (let i = 0; i < WARM; i++) await request(agent, port);
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < N; i++) await request(agent, port);
-  return Number(process.hrtime.bigint() - t0) / N;
-}
+const round = (agent, port) => roundOf(agent, port, N, WARM);
 
 async function main() {
-  const server = spawn(
-    process.execPath,
-    [
-      '-e',
-      `require('http').createServer((q, s) => s.end('ok')).listen(0, '127.0.0.1', function () {
-         process.send(this.address().port);
-       });`,
-    ],
-    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
-  );
-  const port = await new Promise((resolve) => server.once('message', resolve));
+  const { port, child: server } = await startServer();
   const plain = new http.Agent({ keepAlive: false });
   const routed = new http.Agent({ keepAlive: false });
   routed.createConnection = createConnection(POLICY);

@@ -1,13 +1,14 @@
 'use strict';
 // What tracking costs per connection: the same requests through an
-// http.Agent without keep-alive (a new connection each, both ends in the
-// measuring process's census) in three processes — no tracking, tracking
+// http.Agent without keep-alive (a new connection each, its client end in the
+// measuring process) in three processes — no tracking, tracking
 // (trackSockets()), and tracking with creation stacks (trackSockets({
 // stacks: true })) — to a loopback server in a fourth, taking turns round
 // by round; best round of each. Tracking is for the life of a process,
 // hence a process per mode.
 //   node bench/tracking.js [connections per round=200]
-const { fork, spawn } = require('node:child_process');
+const { fork } = require('node:child_process');
+const { round, startServer } = require('./http-peer');
 
 const N = Number(process.argv[2] || process.env.BENCH_CONNECTIONS || 200);
 const ROUNDS = 15;
@@ -20,21 +21,7 @@ if (process.argv[2] === '--child') {
   if (mode === 'tracked') sockctl.trackSockets();
   if (mode === 'stacks') sockctl.trackSockets({ stacks: true });
   const agent = new http.Agent({ keepAlive: false });
-  const request = () =>
-    new Promise((resolve, reject) => {
-      http
-        .get({ host: '127.0.0.1', port, agent, path: '/' }, (res) => {
-          res.resume();
-          res.on('end', resolve);
-        })
-        .on('error', reject);
-    });
-  process.on('message', async (n) => {
-    for (let i = 0; i < 20; i++) await request();
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) await request();
-    process.send(Number(process.hrtime.bigint() - t0) / n);
-  });
+  process.on('message', async (n) => process.send(await round(agent, port, n, 20)));
   process.send('ready');
 } else {
   main().catch((err) => {
@@ -44,17 +31,7 @@ if (process.argv[2] === '--child') {
 }
 
 async function main() {
-  const server = spawn(
-    process.execPath,
-    [
-      '-e',
-      `require('http').createServer((q, s) => s.end('ok')).listen(0, '127.0.0.1', function () {
-         process.send(this.address().port);
-       });`,
-    ],
-    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
-  );
-  const port = await new Promise((resolve) => server.once('message', resolve));
+  const { port, child: server } = await startServer();
   const children = {};
   for (const mode of MODES) {
     children[mode] = fork(__filename, ['--child', mode, String(port)]);
