@@ -28,7 +28,7 @@ constexpr size_t kScratchSlots = 64;
 
 // Bumped whenever the functions below change their arguments or results;
 // lib/native.ts refuses a binary built for another version.
-constexpr int kInterfaceVersion = 7;
+constexpr int kInterfaceVersion = 8;
 
 // Named options travel the same way in: JS writes up to kMaxOps ops into
 // `ops` and their strings into `text`, both exported, and calls
@@ -215,14 +215,17 @@ Napi::Value Bind(const Napi::CallbackInfo& info) {
   return Result(info, sockctl::Bind(fd, where));
 }
 
-// listSockets(osStatesMask, withInfo) -> Buffer of records | -errno
+// listSockets(osStatesMask, withInfo, method) -> Buffer of records | -errno
 Napi::Value ListSockets(const Napi::CallbackInfo& info) {
   Args a(info);
   const uint32_t states = a.Uint(0);
   const bool with_info = a.Int(1) != 0;
+  const int method = a.Int(2);
   if (!a.ok()) return {};
+  if (method < 0 || method > 2) return Result(info, -EINVAL);
   std::vector<uint8_t> out;
-  int rc = sockctl::ListSockets(states, with_info, &out);
+  int rc = sockctl::ListSockets(
+      states, with_info, static_cast<sockctl::CensusMethod>(method), &out);
   if (rc < 0) return Result(info, rc);
   return Napi::Buffer<uint8_t>::Copy(info.Env(), out.data(), out.size());
 }

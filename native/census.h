@@ -40,7 +40,11 @@ static_assert(offsetof(SocketRecord, remote_address) == 32, "remote_address");
 static_assert(offsetof(SocketRecord, receive_queue) == 48, "receive_queue");
 static_assert(offsetof(SocketRecord, send_queue) == 52, "send_queue");
 
+// How the census asks the kernel (linux/census.cc says what each costs).
+enum class CensusMethod { kAuto = 0, kDump = 1, kDescriptor = 2 };
+
 extern const bool kHasCensus;
-int ListSockets(uint32_t os_states, bool with_info, std::vector<uint8_t>* out);
+int ListSockets(uint32_t os_states, bool with_info, CensusMethod method,
+                std::vector<uint8_t>* out);
 
 }  // namespace sockctl

@@ -4,7 +4,7 @@ import { invalidArgType, invalidArgValue, systemError } from '../errors';
 import { native } from '../native/binding';
 import { readRecord, RECORD_BYTES } from './records';
 import { originOf } from './origin';
-import { earlierServers, holderOf, socketsByFd, startTracking } from './registry';
+import { earlierServers, ensureTracking, holderOf, socketsByFd } from './registry';
 import { serverOf } from '../node-internals';
 import { fdOf } from '../target';
 import { validateKeys, validateObject } from '../validate';
@@ -44,11 +44,17 @@ export interface SocketEntry {
   stack?: string;
 }
 
-/** The origin fields of an entry for `owner` (a socket, or a listener's server). */
-function originFields(owner: object | undefined, server: net.Server | undefined, now: number): Partial<SocketEntry> {
+/** Adds what is known of where and when `owner` (a socket, or a listener's server) was made to its entry. */
+function addOrigin(entry: SocketEntry, owner: object | undefined, server: net.Server | undefined, now: number) {
   const origin = owner === undefined ? undefined : originOf(owner, server);
-  if (origin === undefined) return {};
-  return { ...origin, ageMs: now - origin.createdAt };
+  if (origin === undefined) return entry;
+  entry.createdAt = origin.createdAt;
+  entry.ageMs = now - origin.createdAt;
+  if (origin.site !== undefined) {
+    entry.site = origin.site;
+    entry.stack = origin.stack;
+  }
+  return entry;
 }
 
 export interface ListOptions {
@@ -90,8 +96,10 @@ function listenersOf(sockets: Map<number, net.Socket>): Map<number, net.Server> 
 function fromKernel(states: readonly TcpState[], withInfo: boolean): SocketEntry[] {
   let mask = 0;
   for (const s of states) for (const n of tcpStateNumbers(numbering, s)) mask |= 1 << n;
-  const result = native.listSockets(mask >>> 0, withInfo ? 1 : 0);
+  const result = native.listSockets(mask >>> 0, withInfo ? 1 : 0, 0);
   if (typeof result === 'number') throw systemError(result, 'sock_diag', 'INET_DIAG');
+  // A watchdog's sample usually finds nothing: then no tracked socket is looked at.
+  if (result.length === 0) return [];
   // Doubles need 8-byte alignment; a fresh copy always has it.
   const buf = result.byteOffset % 8 === 0 ? result : Buffer.from(result);
   const stride = RECORD_BYTES + (withInfo ? TCP_INFO_SLOTS * 8 : 0);
@@ -104,7 +112,7 @@ function fromKernel(states: readonly TcpState[], withInfo: boolean): SocketEntry
     const r = readRecord(buf, off);
     const socket = sockets.get(r.fd);
     const server = socket ? serverOf(socket) : servers.get(r.fd);
-    entries.push({
+    const entry: SocketEntry = {
       fd: r.fd,
       state: stateOf(r.stateNumber),
       localAddress: r.localAddress,
@@ -116,8 +124,8 @@ function fromKernel(states: readonly TcpState[], withInfo: boolean): SocketEntry
       tcpInfo: slots ? toTcpInfo(slots, (off + RECORD_BYTES) / 8) : undefined,
       socket: socket && holderOf(socket),
       server,
-      ...originFields(socket ?? server, server, now),
-    });
+    };
+    entries.push(addOrigin(entry, socket ?? server, server, now));
   }
   return entries;
 }
@@ -129,7 +137,13 @@ function fromKernel(states: readonly TcpState[], withInfo: boolean): SocketEntry
  */
 export function fromTracked(states: readonly TcpState[], withInfo: boolean): SocketEntry[] {
   const entries: SocketEntry[] = [];
-  const add = (fd: number, target: net.Socket | net.Server, ends: Omit<SocketEntry, 'fd' | 'state'>): void => {
+  const add = (
+    fd: number,
+    target: net.Socket | net.Server,
+    ends: Omit<SocketEntry, 'fd' | 'state'>,
+    owner: object,
+    server: net.Server | undefined,
+  ): void => {
     let info: TcpInfo;
     try {
       info = getTcpInfo(target);
@@ -137,33 +151,34 @@ export function fromTracked(states: readonly TcpState[], withInfo: boolean): Soc
       return; // closed since it was listed
     }
     if (states.includes(info.state)) {
-      entries.push({ fd, state: info.state, ...ends, tcpInfo: withInfo ? info : undefined });
+      const entry = { fd, state: info.state, ...ends, tcpInfo: withInfo ? info : undefined };
+      entries.push(addOrigin(entry, owner, server, now));
     }
   };
   const sockets = socketsByFd();
   const now = Date.now();
   for (const [fd, socket] of sockets) {
     const server = serverOf(socket);
-    add(fd, socket, {
+    const ends = {
       localAddress: socket.localAddress ?? '',
       localPort: socket.localPort ?? 0,
       remoteAddress: socket.remoteAddress ?? '',
       remotePort: socket.remotePort ?? 0,
       socket: holderOf(socket),
       server,
-      ...originFields(socket, server, now),
-    });
+    };
+    add(fd, socket, ends, socket, server);
   }
   for (const [fd, server] of listenersOf(sockets)) {
     const { address, family, port } = server.address() as net.AddressInfo;
-    add(fd, server, {
+    const ends = {
       localAddress: address,
       localPort: port,
       remoteAddress: family === 'IPv6' ? '::' : '0.0.0.0',
       remotePort: 0,
       server,
-      ...originFields(server, undefined, now),
-    });
+    };
+    add(fd, server, ends, server, undefined);
   }
   return entries;
 }
@@ -181,7 +196,7 @@ export function listSockets(options: ListOptions = {}): SocketEntry[] {
   if (options.tcpInfo !== undefined && typeof options.tcpInfo !== 'boolean') {
     throw invalidArgType('options.tcpInfo', 'of type boolean', options.tcpInfo);
   }
-  startTracking();
+  ensureTracking();
   return native.hasCensus
     ? fromKernel(states, options.tcpInfo === true)
     : fromTracked(states, options.tcpInfo === true);

@@ -9,21 +9,21 @@ export const RECORD_BYTES = RECORD.bytes;
 // A census repeats a handful of local addresses thousands of times.
 const ipv4Names = new Map<number, string>();
 
-function address(bytes: Buffer, family: 4 | 6): string {
+function address(buf: Buffer, at: number, family: 4 | 6): string {
   if (family === 4) {
-    const key = bytes.readUInt32BE(0);
+    const key = buf.readUInt32BE(at);
     let name = ipv4Names.get(key);
     if (name === undefined) {
-      name = `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
+      name = `${buf[at]}.${buf[at + 1]}.${buf[at + 2]}.${buf[at + 3]}`;
       if (ipv4Names.size < 4096) ipv4Names.set(key, name);
     }
     return name;
   }
   const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(bytes.readUInt16BE(i));
+  for (let i = 0; i < 16; i += 2) groups.push(buf.readUInt16BE(at + i));
   // IPv4-mapped, written the way Node writes it: ::ffff:127.0.0.1
   if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
-    return `::ffff:${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
+    return `::ffff:${buf[at + 12]}.${buf[at + 13]}.${buf[at + 14]}.${buf[at + 15]}`;
   }
   // RFC 5952: the longest run (2+) of zero groups becomes '::'.
   let best = -1;
@@ -45,9 +45,9 @@ export function readRecord(buf: Buffer, off: number) {
   return {
     fd: buf.readInt32LE(off + RECORD.fd),
     stateNumber: buf[off + RECORD.state],
-    localAddress: address(buf.subarray(off + RECORD.localAddress, off + RECORD.localAddress + 16), family),
+    localAddress: address(buf, off + RECORD.localAddress, family),
     localPort: buf.readUInt16LE(off + RECORD.localPort),
-    remoteAddress: address(buf.subarray(off + RECORD.remoteAddress, off + RECORD.remoteAddress + 16), family),
+    remoteAddress: address(buf, off + RECORD.remoteAddress, family),
     remotePort: buf.readUInt16LE(off + RECORD.remotePort),
     receiveQueue: buf.readUInt32LE(off + RECORD.receiveQueue),
     sendQueue: buf.readUInt32LE(off + RECORD.sendQueue),

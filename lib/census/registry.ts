@@ -87,6 +87,11 @@ export function startTracking(options: TrackOptions = {}): void {
     throw invalidArgType('options.stacks', 'of type boolean', options.stacks);
   }
   if (options.stacks !== undefined) captureStacks(options.stacks);
+  ensureTracking();
+}
+
+/** startTracking() without options to read: what every census calls first. */
+export function ensureTracking(): void {
   trackChannels();
   if (hooked) return;
   hooked = true;

@@ -53,8 +53,11 @@ export interface Native {
   getLinger(fd: number): number;
   /** 1 when the socket is TCP (an IPv4 or IPv6 stream socket), 0 when not, or a negative error: one system call on Linux and Windows. */
   isTcp(fd: number): number;
-  /** Records of this process's TCP sockets in the states of the mask, or a negative error. */
-  listSockets(osStatesMask: number, withInfo: number): Buffer | number;
+  /**
+   * Records of this process's TCP sockets in the states of the mask, or a negative error. `method`: 0 the
+   * native side's choice, 1 a sock_diag dump, 2 each descriptor asked (native/linux/census.cc).
+   */
+  listSockets(osStatesMask: number, withInfo: number, method: number): Buffer | number;
   /** False where the OS offers no census (listSockets is then never called). */
   hasCensus: boolean;
   /** The byte offsets of a listSockets record's fields, and its size (native/census.h); on every OS. */
@@ -101,7 +104,7 @@ export interface CensusRecordLayout {
 }
 
 /** The native interface this file describes; native/addon.cc says which it has. */
-const INTERFACE_VERSION = 7;
+const INTERFACE_VERSION = 8;
 
 // dist/native/ and lib/native/ both sit two levels below the package root.
 export const native: Native = load(path.join(__dirname, '..', '..'));

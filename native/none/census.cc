@@ -6,6 +6,8 @@ namespace sockctl {
 
 const bool kHasCensus = false;
 
-int ListSockets(uint32_t, bool, std::vector<uint8_t>*) { return -1; }
+int ListSockets(uint32_t, bool, CensusMethod, std::vector<uint8_t>*) {
+  return -1;
+}
 
 }  // namespace sockctl

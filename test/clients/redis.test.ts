@@ -144,12 +144,13 @@ describe.runIf(run)('node-redis against Redis', () => {
       trackSockets();
       const errors: Error[] = [];
       const client = await nodeRedis(secure, errors);
-      const admin = await nodeRedis(false);
       const port = secure ? server.tlsPort : server.port;
       const id = await client.clientId();
-      // Its socket is private: found through the census.
-      const [entry] = listSockets({ state: 'ESTABLISHED' }).filter((e) => e.remotePort === port);
+      // Its socket is private: found through the census, while it is the only one to the server.
+      const [entry, ...more] = listSockets({ state: 'ESTABLISHED' }).filter((e) => e.remotePort === port);
+      expect(more).toEqual([]);
       const socket = entry.socket!;
+      const admin = await nodeRedis(false);
       const ready = new Promise((resolve) => client.once('ready', resolve));
       const { tuple, unreadFailed } = await stuckInCloseWait(
         socket,

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { constants } from '../../lib';
 import { native } from '../../lib/native/binding';
 import { PHASES, type Phase } from '../../lib/options/table';
+import { readRecord, RECORD_BYTES } from '../../lib/census/records';
 
 /**
  * A TCP socket that is neither bound nor connected. The public API binds
@@ -68,3 +69,16 @@ export const findSocket: typeof native.findSocket = (...args) => native.findSock
  * that needs openUnboundTcp and cannot import this file.
  */
 export const BINDING_PATH = path.join(__dirname, '..', '..', 'dist', 'native', 'binding');
+
+/**
+ * The census's raw records (every state), taken one way or the other
+ * (native/linux/census.cc): listSockets always takes the descriptor way, so
+ * only here can the two be compared.
+ */
+export function censusRecords(method: 'dump' | 'descriptor'): ReturnType<typeof readRecord>[] {
+  const buf = native.listSockets(0xffff, 0, method === 'dump' ? 1 : 2);
+  if (typeof buf === 'number') throw new Error(`listSockets (${method}) failed: ${buf}`);
+  const records = [];
+  for (let off = 0; off < buf.length; off += RECORD_BYTES) records.push(readRecord(buf, off));
+  return records;
+}

@@ -44,7 +44,7 @@ export async function straceNode(
         else resolve(out);
       });
     });
-    const pattern = new RegExp(`^(?:\\[pid\\s+)?\\d+\\]?\\s+(${calls.join('|')})\\((\\d+), (.*)\\) = (-?\\d+)`);
+    const pattern = new RegExp(`^(?:\\[pid\\s+)?\\d+\\]?\\s+(${calls.join('|')})\\((\\d+), (.*)\\)\\s+= (-?\\d+)`);
     const traced: Syscall[] = [];
     for (const line of fs.readFileSync(trace, 'utf8').split('\n')) {
       const m = pattern.exec(line);

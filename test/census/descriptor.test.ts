@@ -1,0 +1,206 @@
+// Linux: the census asks this process's own descriptors (native/linux/census.cc),
+// so its cost follows the process, not the machine. What it finds must be
+// what the kernel's dump finds, socket for socket, and what ss sees.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fdOf, listSockets, trackSockets } from '../../lib';
+import { onCleanup, track } from '../helpers/cleanup';
+import { censusRecords } from '../helpers/native';
+import { QEMU_CENSUS, under } from '../helpers/platform';
+import { portOf, tupleOf, waitFor, type Host } from '../helpers/sockets';
+import { ssStates } from '../witness/ss';
+import { straceNode } from '../witness/strace';
+
+trackSockets();
+
+const root = path.join(__dirname, '..', '..');
+const skip = process.platform !== 'linux' || under('qemu', QEMU_CENSUS);
+
+/** A listener, an idle connection, one with 4 bytes unread, and a CLOSE_WAIT / FIN_WAIT_2 pair on `host`. */
+async function someOfEachState(host: Host) {
+  const accepted: net.Socket[] = [];
+  // Paused from the start: Node reads nothing until resume(), so the kernel holds what the peer sent.
+  const server = track(net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (s) => accepted.push(track(s))));
+  server.listen({ port: 0, host, backlog: 77 });
+  await once(server, 'listening');
+  const clients: net.Socket[] = [];
+  for (let i = 0; i < 3; i++) {
+    const c = track(net.connect(portOf(server), host));
+    c.resume();
+    await once(c, 'connect');
+    clients.push(c);
+  }
+  await waitFor('three accepted', () => accepted.length === 3);
+  const [idle, unread, halfClosed] = accepted;
+  idle.resume();
+  halfClosed.resume();
+  clients[1].write('four');
+  const ended = once(halfClosed, 'end');
+  clients[2].end();
+  await ended;
+  return { server, idle, unread, halfClosed, clients };
+}
+
+const key = (r: ReturnType<typeof censusRecords>[number]) =>
+  `${r.fd} ${r.stateNumber} ${r.localAddress}:${r.localPort} ${r.remoteAddress}:${r.remotePort} q${r.receiveQueue}/${r.sendQueue}`;
+
+describe.skipIf(skip).each<Host>(['127.0.0.1', '::1'])('the census by descriptor on %s', (host) => {
+  it('finds what the sock_diag dump finds, record for record, queues included', async () => {
+    const { server, unread, halfClosed, clients } = await someOfEachState(host);
+    await waitFor('4 bytes queued on the paused socket', () =>
+      censusRecords('descriptor').some((r) => r.fd === fdOf(unread) && r.receiveQueue === 4),
+    );
+    // The peer's FIN acknowledged (the ACK may be delayed): no state is changing while the two are compared.
+    await waitFor('FIN_WAIT_2 on the client that ended', () => ssStates(tupleOf(clients[2]))[0] === 'FIN-WAIT-2');
+    const byDescriptor = censusRecords('descriptor').map(key).sort();
+    expect(byDescriptor).toEqual(censusRecords('dump').map(key).sort());
+    // And what those records say, through listSockets.
+    const port = portOf(server);
+    const entries = listSockets().filter((e) => e.localPort === port || e.remotePort === port);
+    expect(entries.map((e) => e.state).sort()).toEqual([
+      'CLOSE_WAIT',
+      'ESTABLISHED',
+      'ESTABLISHED',
+      'ESTABLISHED',
+      'ESTABLISHED',
+      'FIN_WAIT_2',
+      'LISTEN',
+    ]);
+    expect(entries.find((e) => e.state === 'LISTEN')).toMatchObject({ receiveQueue: 0, sendQueue: 77, server });
+    expect(entries.find((e) => e.fd === fdOf(unread))).toMatchObject({ receiveQueue: 4, socket: unread });
+    expect(entries.find((e) => e.state === 'CLOSE_WAIT')).toMatchObject({ fd: fdOf(halfClosed), socket: halfClosed });
+    expect(ssStates(tupleOf(halfClosed))).toEqual(['CLOSE-WAIT']);
+  });
+
+  it('names the peer of a socket still connecting (SYN_SENT), which getpeername cannot', async () => {
+    // A listener whose accept queue (backlog 0: one connection) is full and never
+    // accepted from: the kernel drops the next SYN, and that client keeps trying.
+    const listener = spawn(
+      'python3',
+      [
+        '-c',
+        `import socket, sys, time
+s = socket.socket(socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET)
+s.bind((sys.argv[1], 0)); s.listen(0)
+print(s.getsockname()[1], flush=True)
+time.sleep(60)`,
+        host,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    onCleanup(() => listener.kill());
+    const [line] = await once(listener.stdout!, 'data');
+    const port = Number(String(line).trim());
+    const first = track(net.connect(port, host));
+    first.on('error', () => {});
+    await once(first, 'connect');
+    const pending = track(net.connect(port, host));
+    pending.on('error', () => {});
+    // Seen from outside: the one SYN-SENT socket to that port, and its local port.
+    const dst = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    const synSent = await waitFor('the second SYN unanswered', () => {
+      const out = spawnSync('ss', ['-H', '-tn', 'state', 'syn-sent', 'dst', dst], { encoding: 'utf8' });
+      const lines = out.stdout.split('\n').filter((l) => l.trim() !== '');
+      return lines.length === 1 ? Number(/:(\d+)\s/.exec(lines[0].trim())?.[1]) : undefined;
+    });
+    const entry = listSockets().find((e) => e.fd === fdOf(pending));
+    expect(entry).toMatchObject({
+      state: 'SYN_SENT',
+      localPort: synSent,
+      remoteAddress: host,
+      remotePort: port,
+      socket: pending,
+    });
+    expect(listSockets({ state: 'SYN_SENT' }).map((e) => e.fd)).toContain(fdOf(pending));
+  });
+});
+
+describe.skipIf(skip)('the census by descriptor', () => {
+  it('lists a socket whose descriptor this process holds twice once', async () => {
+    const { clients, idle } = await someOfEachState('127.0.0.1');
+    // A second descriptor for the same socket: sent to a child and back.
+    const child = spawn(process.execPath, ['-e', `process.on('message', (m, h) => process.send('back', h));`], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    onCleanup(() => child.kill());
+    const back = once(child, 'message');
+    child.send('there', idle, { keepOpen: true });
+    const [, copy] = (await back) as [string, net.Socket];
+    track(copy);
+    const fds = [fdOf(idle), fdOf(copy)];
+    expect(fds[0]).not.toBe(fds[1]);
+    expect(fs.readlinkSync(`/proc/self/fd/${fds[1]}`)).toBe(fs.readlinkSync(`/proc/self/fd/${fds[0]}`));
+    const same = listSockets().filter((e) => e.remotePort === clients[0].localPort);
+    expect(same).toHaveLength(1);
+    expect(fds).toContain(same[0].fd);
+  });
+
+  it('a CLOSE_WAIT census asks only the half-closed sockets for TCP info (strace)', async () => {
+    const script = `
+      const net = require('node:net');
+      const fs = require('node:fs');
+      const { listSockets } = require(${JSON.stringify(root)});
+      const accepted = [];
+      const server = net.createServer({ allowHalfOpen: true }, (s) => { s.resume(); accepted.push(s); });
+      server.listen(0, '127.0.0.1', async () => {
+        const clients = [];
+        for (let i = 0; i < 20; i++) {
+          const c = net.connect(server.address().port, '127.0.0.1');
+          c.resume();
+          await new Promise((r) => c.once('connect', r));
+          clients.push(c);
+        }
+        while (accepted.length < 20) await new Promise((r) => setImmediate(r));
+        const ended = accepted.slice(0, 2).map((s) => new Promise((r) => s.once('end', r)));
+        for (const c of clients.slice(0, 2)) c.end();
+        await Promise.all(ended);
+        const marker = fs.openSync(require('node:path').join(fs.mkdtempSync(require('node:os').tmpdir() + '/m'), 'm'), 'w');
+        fs.ftruncateSync(marker, 0);
+        const found = listSockets({ state: 'CLOSE_WAIT' }).map((e) => e.fd);
+        fs.ftruncateSync(marker, 0);
+        console.log(JSON.stringify({ found, stuck: accepted.slice(0, 2).map((s) => s._handle.fd) }));
+        process.exit(0);
+      });`;
+    const { stdout, calls } = await straceNode(script, [], ['getsockopt', 'ftruncate']);
+    const { found, stuck } = JSON.parse(stdout) as { found: number[]; stuck: number[] };
+    expect(found.sort()).toEqual(stuck.sort());
+    const marks = calls.flatMap((c, i) => (c.call === 'ftruncate' ? [i] : []));
+    expect(marks).toHaveLength(2);
+    const asked = calls.slice(marks[0], marks[1]).filter((c) => c.args.includes('TCP_INFO'));
+    // 20 connections and a listener in this process, 41 TCP sockets: two are asked.
+    expect(asked.map((c) => c.fd).sort()).toEqual(stuck.sort());
+  });
+
+  it('reads /proc/self/fd where the descriptor table is larger than poll() accepts', () => {
+    // ulimit -n sets the hard limit too, so Node cannot raise it: 90 open
+    // descriptors grow the table to 128 slots, over the limit of 100.
+    const script = `
+      const fs = require('node:fs');
+      const net = require('node:net');
+      const { listSockets } = require(${JSON.stringify(root)});
+      const server = net.createServer((s) => s.resume()).listen(0, '127.0.0.1', async () => {
+        const clients = [];
+        while (clients.length < 30) {
+          const c = net.connect(server.address().port, '127.0.0.1');
+          await new Promise((r) => c.once('connect', r));
+          clients.push(c);
+        }
+        const table = Number(/FDSize:\\s+(\\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]);
+        const port = server.address().port;
+        const ours = listSockets().filter((e) => e.localPort === port || e.remotePort === port);
+        console.log(JSON.stringify({ table, ours: ours.length }));
+        process.exit(0);
+      });`;
+    const out = execFileSync('sh', ['-c', 'ulimit -n 100 && exec "$0" -e "$1"', process.execPath, script], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    const { table, ours } = JSON.parse(out) as { table: number; ours: number };
+    expect(table).toBeGreaterThan(100);
+    expect(ours).toBe(61); // the listener, 30 clients, 30 accepted
+  });
+});
