@@ -97,7 +97,7 @@ function fromKernel(states: readonly TcpState[], withInfo: boolean): SocketEntry
   let mask = 0;
   for (const s of states) for (const n of tcpStateNumbers(numbering, s)) mask |= 1 << n;
   const result = native.listSockets(mask >>> 0, withInfo ? 1 : 0, 0);
-  if (typeof result === 'number') throw systemError(result, 'sock_diag', 'INET_DIAG');
+  if (typeof result === 'number') throw systemError(result, 'sock_diag', 'INET_DIAG'); // the dump's (SYN_SENT, qemu)
   // A watchdog's sample usually finds nothing: then no tracked socket is looked at.
   if (result.length === 0) return [];
   // Doubles need 8-byte alignment; a fresh copy always has it.
@@ -184,8 +184,8 @@ export function fromTracked(states: readonly TcpState[], withInfo: boolean): Soc
 }
 
 /**
- * This process's TCP sockets (IPv4 and IPv6). On Linux: every one, from one
- * sock_diag dump per family, filtered by state in the kernel. Elsewhere: the
+ * This process's TCP sockets (IPv4 and IPv6). On Linux: every one, each of
+ * this process's descriptors asked (native/linux/census.cc). Elsewhere: the
  * sockets sockctl has seen since the first census. Entries name the Node
  * socket (and its server) where sockctl has seen it being created.
  */
