@@ -31,12 +31,27 @@ function request(agent, port) {
   });
 }
 
-/** ns per connection of `n` sequential requests (after `warm` untimed ones), each on a new connection. */
+/**
+ * `n` sequential requests (after `warm` untimed ones), each on a new
+ * connection: ns per connection of wall time, and of this process's CPU
+ * time (user + system). The CPU time is what the measuring process itself
+ * spends, so it moves less with the scheduling of the other processes.
+ */
 async function round(agent, port, n, warm) {
   for (let i = 0; i < warm; i++) await request(agent, port);
+  const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) await request(agent, port);
-  return Number(process.hrtime.bigint() - t0) / n;
+  const wall = Number(process.hrtime.bigint() - t0) / n;
+  const { user, system } = process.cpuUsage(cpu0);
+  return { wall, cpu: ((user + system) * 1000) / n };
 }
 
-module.exports = { round, startServer };
+/** The best (lowest) of each figure, over rounds. */
+function bestOf(best, result) {
+  return { wall: Math.min(best.wall, result.wall), cpu: Math.min(best.cpu, result.cpu) };
+}
+
+const NONE = Object.freeze({ wall: Infinity, cpu: Infinity });
+
+module.exports = { bestOf, NONE, round, startServer };

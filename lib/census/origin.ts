@@ -24,7 +24,19 @@ interface Record_ {
   read?: { site?: string; stack?: string };
 }
 
-const records = new WeakMap<object, Record_>();
+// On the object itself, under a symbol, not in a WeakMap: a captured stack
+// holds its frames' receivers, often the socket itself, and a WeakMap value
+// that reaches its own key is an ephemeron the garbage collector must
+// revisit; measured, that cost more per connection than the capture.
+const ORIGIN = Symbol('sockctl.origin');
+type Owned = { [ORIGIN]?: Record_ };
+const records = {
+  has: (owner: object): boolean => Object.prototype.hasOwnProperty.call(owner, ORIGIN),
+  get: (owner: object): Record_ | undefined => (records.has(owner) ? (owner as Owned)[ORIGIN] : undefined),
+  set(owner: object, record: Record_): void {
+    Object.defineProperty(owner, ORIGIN, { value: record, configurable: true, writable: true });
+  },
+};
 let stacks = false;
 let listenWrapped = false;
 
