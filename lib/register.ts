@@ -4,7 +4,7 @@
 // stops the application: a bad value is one warning at start-up; a failure
 // later is a line in the log.
 import * as fs from 'node:fs';
-import { isMainThread } from 'node:worker_threads';
+import { BroadcastChannel, isMainThread, threadId } from 'node:worker_threads';
 import { startTracking } from './census/registry';
 import { buildSocketReport, humanDuration, writeReport } from './census/report';
 import { watchCloseWait, type CloseWaitWatchdog } from './census/watchdog';
@@ -68,7 +68,18 @@ function registerMetrics(): void {
   }
 }
 
-// Signals reach the main thread only; a worker thread's sockets are in the process's census all the same.
+// A signal reaches the main thread only. It writes the process's report and passes the request on to the worker
+// threads that run the hook (NODE_OPTIONS and execArgv reach them), each of which writes a report of its own sockets.
+const REPORTS = 'sockctl.report';
+function report(trigger: string): void {
+  try {
+    const r = buildSocketReport({}, trigger);
+    const file = writeReport(r, config.reportDir);
+    log('report', `${isMainThread ? '' : `thread ${threadId}: `}${r.summary} (${file})`);
+  } catch (err) {
+    log('report-error', (err as Error).message);
+  }
+}
 if (config.reportSignal !== undefined && isMainThread) {
   const signal = config.reportSignal;
   let removeMarker: (() => void) | undefined;
@@ -78,13 +89,14 @@ if (config.reportSignal !== undefined && isMainThread) {
     log('marker-error', `${(err as Error).message}: sockctl report <pid> will not find this process`);
   }
   process.on('exit', () => removeMarker?.());
+  const workers = new BroadcastChannel(REPORTS);
+  workers.unref();
   process.on(signal, () => {
-    try {
-      const report = buildSocketReport({}, signal);
-      const file = writeReport(report, config.reportDir);
-      log('report', `${report.summary} (${file})`);
-    } catch (err) {
-      log('report-error', (err as Error).message);
-    }
+    report(signal);
+    workers.postMessage(signal);
   });
+} else if (config.reportSignal !== undefined) {
+  const main = new BroadcastChannel(REPORTS);
+  main.unref(); // never what keeps a worker alive
+  main.onmessage = (event) => report(String((event as { data: unknown }).data));
 }

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { threadId } from 'node:worker_threads';
+import { isMainThread, threadId } from 'node:worker_threads';
 import { invalidArgType } from '../errors';
 import { validateKeys, validateObject } from '../validate';
 import { TCP_STATES, type TcpState } from '../tcp/state';
@@ -39,6 +39,11 @@ export interface SocketReport {
     time: string;
     pid: number;
     threadId: number;
+    /**
+     * 'process': every TCP socket of the process (the main thread's report); 'thread': those this worker
+     * thread made or accepted (a worker's: the census is the process's, and only its own map to its objects).
+     */
+    scope: 'process' | 'thread';
     nodeVersion: string;
     sockctlVersion: string;
     platform: string;
@@ -126,9 +131,13 @@ function summarize(counts: SocketReport['counts'], bySite: readonly ReportGroup[
   return `${total} socket${total === 1 ? '' : 's'}${open.length ? `: ${open.join(', ')}` : ''}; none in a closing state`;
 }
 
-/** The report of this process's sockets now, as writeSocketReport writes it. */
+/**
+ * The report of this process's sockets now, as writeSocketReport writes it;
+ * in a worker thread, of the sockets that thread knows (its own).
+ */
 export function buildSocketReport(options: ReportOptions = {}, trigger = 'API'): SocketReport {
-  const entries = listSockets({ tcpInfo: options.tcpInfo === true });
+  const census = listSockets({ tcpInfo: options.tcpInfo === true });
+  const entries = isMainThread ? census : census.filter((e) => e.socket !== undefined || e.server !== undefined);
   const sockets = entries.map(reported);
   const counts: SocketReport['counts'] = {};
   for (const s of sockets) counts[s.state] = (counts[s.state] ?? 0) + 1;
@@ -146,6 +155,7 @@ export function buildSocketReport(options: ReportOptions = {}, trigger = 'API'):
       time: new Date().toISOString(),
       pid: process.pid,
       threadId,
+      scope: isMainThread ? 'process' : 'thread',
       nodeVersion: process.version,
       sockctlVersion: sockctlVersion(),
       platform: process.platform,

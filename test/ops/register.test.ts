@@ -209,6 +209,73 @@ if (cluster.isPrimary) {
     expect(r.stdout).toBe('2');
   });
 
+  it('the report signal reaches worker threads: each writes a report of its own sockets, named by their sites', async () => {
+    const dir = tempDir('sockctl-ops-');
+    // The same leak in the main thread and in a worker: a server (its listen, line 4 of the leak) that never ends what
+    // its two clients (line 7) closed.
+    const leak = `const net = require('node:net');
+const kept = [];
+const server = net.createServer({ allowHalfOpen: true }, (s) => { s.resume(); kept.push(s); });
+server.listen(0, '127.0.0.1', () => {
+  let ended = 0;
+  for (let i = 0; i < 2; i++) {
+    const c = net.connect(server.address().port, '127.0.0.1', () => c.end());
+    c.on('finish', () => ++ended === 2 && setTimeout(done, 50)).on('error', () => {});
+  }
+});
+`;
+    fs.writeFileSync(
+      path.join(dir, 'worker.js'),
+      leak + "function done() { require('node:worker_threads').parentPort.postMessage('up'); }\n",
+    );
+    fs.writeFileSync(
+      path.join(dir, 'main.js'),
+      `const { Worker } = require('node:worker_threads');
+${leak}let up = 0;
+function done() { if (++up === 2) console.log(JSON.stringify({ threadId: worker.threadId })); }
+const worker = new Worker(require('node:path').join(__dirname, 'worker.js'));
+worker.on('message', done);
+setInterval(() => {}, 1000);
+`,
+    );
+    const child = spawn(process.execPath, ['--require', register, path.join(dir, 'main.js')], {
+      env: { ...process.env, SOCKCTL_STACKS: '1', SOCKCTL_REPORT_DIR: dir, SOCKCTL_LOG: 'none' },
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    onCleanup(() => child.kill('SIGKILL'));
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    const { threadId } = await waitFor('both leaks', () => (out.includes('\n') ? JSON.parse(out) : undefined), 15_000);
+    const r = runCli(['report', String(child.pid)]);
+    expect(r.stderr).toBe('');
+    const name = await waitFor('the worker’s report', () =>
+      fs.readdirSync(dir).find((f) => f.includes(`.${child.pid}.${threadId}.`) && f.endsWith('.json')),
+    );
+    const ofWorker = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8'));
+    expect(ofWorker.header).toMatchObject({ pid: child.pid, threadId, scope: 'thread' });
+    // Its own: its listener and the two sockets it accepted (made at its listen), and its two clients.
+    expect(ofWorker.counts).toEqual({ CLOSE_WAIT: 2, FIN_WAIT_2: 2, LISTEN: 1 });
+    const sites = ofWorker.sockets.map((s: { state: string; site?: string }) => `${s.state} ${s.site}`).sort();
+    expect(sites).toEqual([
+      expect.stringMatching(/^CLOSE_WAIT .*worker\.js:4:\d+$/),
+      expect.stringMatching(/^CLOSE_WAIT .*worker\.js:4:\d+$/),
+      expect.stringMatching(/^FIN_WAIT_2 .*worker\.js:7:\d+$/),
+      expect.stringMatching(/^FIN_WAIT_2 .*worker\.js:7:\d+$/),
+      expect.stringMatching(/^LISTEN .*worker\.js:4:\d+$/),
+    ]);
+    expect(ofWorker.summary).toMatch(/^2 sockets in CLOSE_WAIT, 2 of them created at worker\.js:4:\d+/);
+    // The main thread's is the process's: all four CLOSE_WAIT sockets, its own two by their site (its file has one
+    // line more at the top).
+    const main = fs.readdirSync(dir).find((f) => f.includes(`.${child.pid}.0.`))!;
+    const ofMain = JSON.parse(fs.readFileSync(path.join(dir, main), 'utf8'));
+    expect(ofMain.header.scope).toBe('process');
+    expect(ofMain.counts.CLOSE_WAIT).toBe(4);
+    expect(ofMain.groups.bySite).toContainEqual(
+      expect.objectContaining({ state: 'CLOSE_WAIT', key: expect.stringMatching(/main\.js:5:\d+$/), count: 2 }),
+    );
+  });
+
   it('refuses a process without the hook (SIGUSR2 would kill it), a dead one, and bad usage', async () => {
     const plain = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
     onCleanup(() => plain.kill('SIGKILL'));
