@@ -276,6 +276,54 @@ setInterval(() => {}, 1000);
     );
   });
 
+  it('SOCKCTL_METRICS=opentelemetry: the instruments go on the MeterProvider the application registered', async () => {
+    const dir = tempDir('sockctl-ops-');
+    const resolve = (name: string) => JSON.stringify(require.resolve(name, { paths: [root] }));
+    // The application's own monitoring, as OpenTelemetry's docs set it up: a global MeterProvider, read by the
+    // Prometheus exporter, served on its own port. Then the leak of APP.
+    const app = path.join(dir, 'otel-app.js');
+    fs.writeFileSync(
+      app,
+      `const { metrics } = require(${resolve('@opentelemetry/api')});
+const { MeterProvider } = require(${resolve('@opentelemetry/sdk-metrics')});
+const { PrometheusExporter } = require(${resolve('@opentelemetry/exporter-prometheus')});
+const exporter = new PrometheusExporter({ preventServerStart: true });
+metrics.setGlobalMeterProvider(new MeterProvider({ readers: [exporter] }));
+require('node:http').createServer((q, s) => exporter.getMetricsRequestHandler(q, s)).listen(0, '127.0.0.1', function () {
+  console.error('metrics ' + this.address().port);
+});
+${APP}`,
+    );
+    const child = spawn(process.execPath, ['--require', register, app], {
+      env: { ...process.env, SOCKCTL_METRICS: 'opentelemetry', SOCKCTL_LOG: 'none' },
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    onCleanup(() => child.kill('SIGKILL'));
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (err += d));
+    const port = await waitFor('the metrics port', () => /metrics (\d+)/.exec(err)?.[1], 15_000);
+    const tuple = await waitFor('the leak', () => (out.includes('\n') ? JSON.parse(out) : undefined), 15_000);
+    const text = await waitFor('sockctl’s instruments in the scrape', () => {
+      const r = spawnSync(
+        process.execPath,
+        ['-e', `require('http').get('http://127.0.0.1:${port}/metrics', (res) => res.pipe(process.stdout))`],
+        {
+          encoding: 'utf8',
+        },
+      );
+      return r.stdout.includes('sockctl_tcp_connections') ? r.stdout : undefined;
+    });
+    const closeWait = new RegExp(
+      `^sockctl_tcp_connections\\{[^}]*network_connection_state="close_wait"[^}]*server_port="${tuple.remotePort}"[^}]*\\} 3\\b`,
+      'm',
+    );
+    expect(text).toMatch(closeWait);
+    expect(err).not.toMatch(/SOCKCTL_METRICS/);
+  });
+
   it('refuses a process without the hook (SIGUSR2 would kill it), a dead one, and bad usage', async () => {
     const plain = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
     onCleanup(() => plain.kill('SIGKILL'));
