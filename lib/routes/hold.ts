@@ -63,7 +63,7 @@ function writesOf(policy: Policy): Map<NodeWrite, OptionName[]> {
   return by;
 }
 
-type Watcher = (method: NodeWrite) => void;
+type Watcher = (method: NodeWrite, args: readonly unknown[]) => void;
 const METHODS: readonly NodeWrite[] = ['setKeepAlive', 'setNoDelay', 'setTypeOfService'];
 const watchers = new WeakMap<object, Watcher[]>();
 const wrapped = new WeakSet<object>();
@@ -86,7 +86,7 @@ function watch(handle: WritableHandle, watcher: Watcher): void {
       proto[method] = function (this: object, ...args: unknown[]) {
         const result = (original as (...a: unknown[]) => unknown).apply(this, args);
         const list = watchers.get(this);
-        if (list !== undefined) for (const w of list) w(method);
+        if (list !== undefined) for (const w of list) w(method, args);
         return result;
       };
     }
@@ -94,6 +94,19 @@ function watch(handle: WritableHandle, watcher: Watcher): void {
   const list = watchers.get(handle);
   if (list === undefined) watchers.set(handle, [watcher]);
   else list.push(watcher);
+}
+
+/**
+ * Whether Node's call wrote to option `name` what the policy holds: then
+ * nothing was overridden. Node's http client calls setNoDelay(true) on every
+ * socket it is given, and a policy with noDelay on would otherwise be put
+ * back, and reported overridden, on every connection. setKeepAlive never
+ * counts: libuv writes an interval and count of its own with it.
+ */
+function writesPolicyValue(method: NodeWrite, args: readonly unknown[], name: OptionName, policy: Policy): boolean {
+  if (method === 'setNoDelay') return name === 'noDelay' && Boolean(args[0]) === policy.noDelay;
+  if (method === 'setTypeOfService') return name === 'tos' && args[0] === policy.tos;
+  return false;
 }
 
 /** The options of `policy` named in `names`. */
@@ -136,9 +149,9 @@ export function holder(
     };
     const handle = tcpHandleOf(socket);
     if (handle !== undefined) {
-      watch(handle, (method) => {
-        const touched = writes.get(method);
-        if (touched !== undefined) after(method, touched);
+      watch(handle, (method, args) => {
+        const touched = writes.get(method)?.filter((name) => !writesPolicyValue(method, args, name, policy));
+        if (touched !== undefined && touched.length > 0) after(method, touched);
       });
     }
     return {

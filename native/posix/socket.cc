@@ -81,7 +81,8 @@ int64_t OpenSocket(bool udp, bool ipv6, const char** syscall) {
                   (udp ? SOCK_DGRAM : SOCK_STREAM) | kSockCloexec, 0);
   if (fd < 0) return -errno;
   *syscall = "fcntl";
-  if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+  // Only where socket() could not set it itself: a system call a socket.
+  if (kSockCloexec == 0 && fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
     int rc = -errno;
     close(fd);
     return rc;

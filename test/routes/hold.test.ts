@@ -157,6 +157,21 @@ describe('a policy that holds after the owner sets the socket up', () => {
     },
   );
 
+  it("a write of the policy's own value is no override: http's setNoDelay(true) under noDelay: true", async () => {
+    const port = await listener();
+    const r = reports();
+    const connect = createConnection({ noDelay: true }, { onOverride: r.options.onOverride });
+    const socket = track(connect({ host: '127.0.0.1', port })!);
+    await once(socket, 'connect');
+    socket.setNoDelay(true); // what Node's http client does with every socket it is given
+    expect(r.overrides).toEqual([]);
+    if (linux) expect(kernelKeepAlive(socket).noDelay).toBe(1);
+    // Another value is one, and the policy's is put back.
+    socket.setNoDelay(false);
+    expect(r.overrides).toEqual([{ by: 'setNoDelay', options: ['noDelay'], kept: 'policy' }]);
+    if (linux) expect(kernelKeepAlive(socket).noDelay).toBe(1);
+  });
+
   it('refuses a precedence it does not know and an onOverride that is not a function', () => {
     expectCode(() => installPolicy(KEEPALIVE, { precedence: 'kernel' as never }), 'ERR_INVALID_ARG_VALUE');
     expectCode(() => installPolicy(KEEPALIVE, { onOverride: 1 as never }), 'ERR_INVALID_ARG_TYPE');
