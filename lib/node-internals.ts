@@ -16,6 +16,16 @@ export function handleOf(owner: net.Socket | net.Server): Handle | null | undefi
 }
 
 /**
+ * Whether `handle` is Node's TCP wrap (class name 'TCP', 18.20–26.10),
+ * which libuv gives only to IPv4 and IPv6 stream sockets: a Unix socket's
+ * is a Pipe. Saves asking the kernel what the socket is. False for a
+ * handle of another runtime, which is then asked.
+ */
+export function isTcpWrap(handle: Handle): boolean {
+  return (handle as { constructor?: { name?: string } }).constructor?.name === 'TCP';
+}
+
+/**
  * The TCP handle under a net.Socket or a TLSSocket: a TLSSocket's `_handle`
  * is a TLSWrap whose `_parent` is the TCP handle it encrypts, and it
  * forwards setKeepAlive, setNoDelay and setTypeOfService there — as does a

@@ -10,7 +10,7 @@ import type * as net from 'node:net';
 import { isIP, Server, Socket } from 'node:net';
 import { invalidArgType, systemError, uvErrno } from './errors';
 import { native } from './native/binding';
-import { BoundSocket, dgramHandle, handleOf, type Handle } from './node-internals';
+import { BoundSocket, dgramHandle, handleOf, isTcpWrap, type Handle } from './node-internals';
 import { validateFd } from './validate';
 
 /** Anything sockctl can resolve to a socket. */
@@ -93,7 +93,7 @@ function find(
     if (typeof found !== 'number') return found;
     fd = found;
   }
-  const found: Located = { fd, tcp: !udp && native.isTcp(fd) === 1, why: '' };
+  const found: Located = { fd, tcp: !udp && (isTcpWrap(handle) || native.isTcp(fd) === 1), why: '' };
   byHandle.set(handle, found);
   return found;
 }

@@ -22,22 +22,38 @@ const outer = new WeakMap<net.Socket, net.Socket>();
 let started = false;
 let hooked = false;
 
-function add(socket: net.Socket): void {
+/** `above`: the outermost of sockctl's functions on the stack (left out of a creation stack). */
+function add(socket: net.Socket, above: (...args: never[]) => unknown = add): void {
   if (known.has(socket)) return;
   known.add(socket);
-  noteCreated(socket);
+  noteCreated(socket, above);
   const ref = new WeakRef(socket);
   live.add(ref);
-  // Forget it as soon as it closes, census or not, so the set never grows
-  // with the sockets a long-running process has closed.
-  socket.once('close', () => {
-    live.delete(ref);
-    known.delete(socket);
-  });
+  // The closed are forgotten in sweeps, census or not, so the set never
+  // grows with the sockets a long-running process has closed: a 'close'
+  // listener on each socket cost more per connection than all the rest.
+  if (live.size >= sweepAt) sweep();
+}
+
+let sweepAt = 1024;
+
+/** Drops the collected and the destroyed; the next sweep comes when the set has doubled. */
+function sweep(): void {
+  for (const ref of live) {
+    const socket = ref.deref();
+    if (socket === undefined || socket.destroyed) forget(ref, socket);
+  }
+  sweepAt = Math.max(1024, live.size * 2);
+}
+
+/** A socket that reconnects after this is tracked again (known no more). */
+function forget(ref: WeakRef<net.Socket>, socket: net.Socket | undefined): void {
+  live.delete(ref);
+  if (socket !== undefined) known.delete(socket);
 }
 
 function remember({ socket }: { socket: net.Socket }): void {
-  add(socket);
+  add(socket, remember);
 }
 
 /**
@@ -120,7 +136,7 @@ export function socketsByFd(): Map<number, net.Socket> {
   for (const ref of live) {
     const socket = ref.deref();
     if (socket === undefined || socket.destroyed) {
-      live.delete(ref);
+      forget(ref, socket);
       continue;
     }
     try {

@@ -12,7 +12,7 @@ import type * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import { apply, type ApplyResult } from '../options/api';
 import type { Policy } from '../options/types';
-import { handleOf, innerOf, tcpHandleOf } from '../node-internals';
+import { handleOf, innerOf, isTcpWrap, tcpHandleOf } from '../node-internals';
 import { fdOf, type Target } from '../target';
 import { validateFunction, validateKeys, validateObject } from '../validate';
 import { holder, validateHoldOptions, without, type Hold, type Override, type Precedence } from './hold';
@@ -133,7 +133,10 @@ function setter(policy: Policy, options: PolicyOptions, installed: () => boolean
   const holdOf = (socket: net.Socket): Hold | undefined => holdOn?.(socket, (err) => onError(err, socket));
   const connected = (socket: net.Socket, held = holdOf(socket)): void => {
     const { rest, skipped } = without(policy, held?.owned ?? NONE);
-    if (set(socket, rest, net.isIP(socket.localAddress ?? '') !== 0, skipped)) held?.start();
+    // Node's TCP handle is an IP socket's; anything else (a Pipe) is asked for its address, a system call.
+    const handle = tcpHandleOf(socket);
+    const ip = (handle !== undefined && isTcpWrap(handle)) || net.isIP(socket.localAddress ?? '') !== 0;
+    if (set(socket, rest, ip, skipped)) held?.start();
   };
   return {
     client(socket) {
