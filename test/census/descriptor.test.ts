@@ -139,11 +139,18 @@ describe.skipIf(skip)('the census by descriptor', () => {
     expect(fds).toContain(same[0].fd);
   });
 
-  it('a CLOSE_WAIT census asks only the half-closed sockets for TCP info (strace)', async () => {
+  // Under strace: a process with 20 connections, two of them half-closed, takes a CLOSE_WAIT census between two
+  // markers. With `grown`, its descriptor table first grew to 8 192 slots (5 000 files opened and closed) and one
+  // census has counted what is open since.
+  async function closeWaitCensus(grown: boolean) {
     const script = `
       const net = require('node:net');
       const fs = require('node:fs');
       const { listSockets } = require(${JSON.stringify(root)});
+      if (${grown}) {
+        const files = Array.from({ length: 5000 }, () => fs.openSync('/dev/null', 'r'));
+        for (const f of files) fs.closeSync(f);
+      }
       const accepted = [];
       const server = net.createServer({ allowHalfOpen: true }, (s) => { s.resume(); accepted.push(s); });
       server.listen(0, '127.0.0.1', async () => {
@@ -158,25 +165,41 @@ describe.skipIf(skip)('the census by descriptor', () => {
         const ended = accepted.slice(0, 2).map((s) => new Promise((r) => s.once('end', r)));
         for (const c of clients.slice(0, 2)) c.end();
         await Promise.all(ended);
+        listSockets();
+        const table = Number(/FDSize:\\s+(\\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]);
         const marker = fs.openSync(require('node:path').join(fs.mkdtempSync(require('node:os').tmpdir() + '/m'), 'm'), 'w');
         fs.ftruncateSync(marker, 0);
         const found = listSockets({ state: 'CLOSE_WAIT' }).map((e) => e.fd);
         fs.ftruncateSync(marker, 0);
-        console.log(JSON.stringify({ found, stuck: accepted.slice(0, 2).map((s) => s._handle.fd) }));
+        console.log(JSON.stringify({ found, table, stuck: accepted.slice(0, 2).map((s) => s._handle.fd) }));
         process.exit(0);
       });`;
-    const { stdout, calls } = await straceNode(script, [], ['getsockopt', 'ftruncate']);
-    const { found, stuck } = JSON.parse(stdout) as { found: number[]; stuck: number[] };
-    expect(found.sort()).toEqual(stuck.sort());
+    const { stdout, calls } = await straceNode(script, [], ['getsockopt', 'ftruncate', 'getdents64']);
+    const out = JSON.parse(stdout) as { found: number[]; stuck: number[]; table: number };
+    expect(out.found.sort()).toEqual(out.stuck.sort());
     const marks = calls.flatMap((c, i) => (c.call === 'ftruncate' ? [i] : []));
     expect(marks).toHaveLength(2);
+    const window = calls.slice(marks[0], marks[1]);
     // Of the 41 TCP sockets in this process (20 connections and a listener), the two half-closed are asked. A
     // descriptor the child inherited may be screened in too (a pipe whose writer closed reports POLLHUP): asking it
     // fails, for it is no socket.
-    const traced = calls.slice(marks[0], marks[1]).filter((c) => c.args.includes('TCP_INFO'));
-    const asked = traced.filter((c) => c.rc === 0);
+    const traced = window.filter((c) => c.args.includes('TCP_INFO'));
     for (const c of traced.filter((t) => t.rc !== 0)) expect(c.line).toMatch(/ENOTSOCK|EOPNOTSUPP/);
-    expect(asked.map((c) => c.fd).sort()).toEqual(stuck.sort());
+    const asked = traced.filter((c) => c.rc === 0).map((c) => c.fd);
+    expect(asked.sort()).toEqual(out.stuck.sort());
+    return { table: out.table, listedProc: window.some((c) => c.call === 'getdents64') };
+  }
+
+  it('a CLOSE_WAIT census asks only the half-closed sockets for TCP info, found by one poll() (strace)', async () => {
+    const { table, listedProc } = await closeWaitCensus(false);
+    expect(table).toBeLessThan(4096);
+    expect(listedProc).toBe(false);
+  });
+
+  it('a table grown once and mostly empty is listed from /proc/self/fd, then screened the same way (strace)', async () => {
+    const { table, listedProc } = await closeWaitCensus(true);
+    expect(table).toBeGreaterThanOrEqual(8192);
+    expect(listedProc).toBe(true);
   });
 
   it('reads /proc/self/fd where the descriptor table is larger than poll() accepts', () => {
