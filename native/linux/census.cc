@@ -48,20 +48,31 @@ namespace sockctl {
 
 namespace {
 
-// inode -> descriptor for every socket this process holds. fstat() gives a
-// socket's inode at a fraction of the cost of readlink() on /proc/self/fd/N.
-int OwnSockets(std::unordered_map<uint32_t, int>* inodes) {
+// The descriptors /proc/self/fd lists, but the directory's own.
+int ListedInProc(std::vector<int>* fds) {
   DIR* dir = opendir("/proc/self/fd");
   if (dir == nullptr) return -errno;
   const int self = dirfd(dir);
   while (dirent* e = readdir(dir)) {
     if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
     const int fd = std::atoi(e->d_name);
-    struct stat st;
-    if (fd == self || fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) continue;
-    inodes->emplace(static_cast<uint32_t>(st.st_ino), fd);
+    if (fd != self) fds->push_back(fd);
   }
   closedir(dir);
+  return 0;
+}
+
+// inode -> descriptor for every socket this process holds. fstat() gives a
+// socket's inode at a fraction of the cost of readlink() on /proc/self/fd/N.
+int OwnSockets(std::unordered_map<uint32_t, int>* inodes) {
+  std::vector<int> fds;
+  const int rc = ListedInProc(&fds);
+  if (rc != 0) return rc;
+  for (int fd : fds) {
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) continue;
+    inodes->emplace(static_cast<uint32_t>(st.st_ino), fd);
+  }
   return 0;
 }
 
@@ -202,20 +213,6 @@ int TableSize() {
   buf[n] = '\0';
   const char* at = std::strstr(buf, "\nFDSize:");
   return at == nullptr ? 0 : std::atoi(at + 8);
-}
-
-// The descriptors /proc/self/fd lists, but the directory's own.
-int ListedInProc(std::vector<int>* fds) {
-  DIR* dir = opendir("/proc/self/fd");
-  if (dir == nullptr) return -errno;
-  const int self = dirfd(dir);
-  while (dirent* e = readdir(dir)) {
-    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-    const int fd = std::atoi(e->d_name);
-    if (fd != self) fds->push_back(fd);
-  }
-  closedir(dir);
-  return 0;
 }
 
 // How many descriptors the last census found open. A descriptor table never
