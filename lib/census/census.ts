@@ -4,7 +4,7 @@ import { invalidArgType, invalidArgValue, systemError } from '../errors';
 import { native } from '../native/binding';
 import { readRecord, RECORD_BYTES } from './records';
 import { originOf } from './origin';
-import { earlierServers, ensureTracking, holderOf, socketsByFd } from './registry';
+import { knownServers, ensureTracking, holderOf, socketsByFd } from './registry';
 import { serverOf } from '../node-internals';
 import { fdOf } from '../target';
 import { validateKeys, validateObject } from '../validate';
@@ -77,7 +77,7 @@ function parseStates(state: unknown): readonly TcpState[] {
   return list as TcpState[];
 }
 
-/** Listening servers by descriptor, known through the sockets they accepted, or found when tracking started. */
+/** Listening servers by descriptor: known through the sockets they accepted, from Node's list of handles, or found when tracking started. */
 function listenersOf(sockets: Map<number, net.Socket>): Map<number, net.Server> {
   const servers = new Map<number, net.Server>();
   const add = (server: net.Server | undefined): void => {
@@ -89,7 +89,7 @@ function listenersOf(sockets: Map<number, net.Socket>): Map<number, net.Server> 
     }
   };
   for (const socket of sockets.values()) add(serverOf(socket));
-  for (const server of earlierServers()) add(server);
+  for (const server of knownServers()) add(server);
   return servers;
 }
 

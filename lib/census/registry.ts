@@ -1,7 +1,13 @@
 // The Node objects behind descriptors, so a census entry can name the
-// net.Socket (and its server) that a program holds. Sockets are learned from
-// diagnostics_channel once the census is first used; the registry holds them
-// weakly and forgets them once destroyed.
+// net.Socket (and its server) that a program holds. Nothing is kept per
+// socket: a census asks Node for its list of handles (which holds every
+// socket and server that keeps the process alive), and only a socket made
+// unref'd — which that list leaves out — is remembered, weakly. A WeakRef
+// or a FinalizationRegistry entry on every socket kept each closed socket,
+// and all it holds, alive through the young-generation collections (V8's
+// scavenger treats those references as strong): measured, that cost a
+// connection more than a fifth of its time. The channels record when and
+// where each socket was made (origin.ts), which costs a property.
 import * as dc from 'node:diagnostics_channel';
 import * as net from 'node:net';
 import { onUnpublishedConnect } from '../connect-hook';
@@ -11,12 +17,10 @@ import { validateKeys, validateObject } from '../validate';
 import { invalidArgType } from '../errors';
 import { captureStacks, noteCreated } from './origin';
 
-const live = new Set<WeakRef<net.Socket>>();
-// Servers found open when tracking started: the census knows later ones through the sockets they accept.
+// The sockets unref'd since tracking started: Node's list of handles leaves them out.
+const unrefd = new Set<WeakRef<net.Socket>>();
+// Servers found open when tracking started (an unref'd one among them is in no list of Node's).
 const servers = new Set<WeakRef<net.Server>>();
-// A socket can come twice: from net.connect()'s channel and from the hook
-// on the connect() that follows it (Node before 22.17/24.2).
-const known = new WeakSet<net.Socket>();
 // The TLSSocket made around a socket: the object its owner holds.
 const outer = new WeakMap<net.Socket, net.Socket>();
 let started = false;
@@ -24,32 +28,39 @@ let hooked = false;
 
 /** `above`: the outermost of sockctl's functions on the stack (left out of a creation stack). */
 function add(socket: net.Socket, above: (...args: never[]) => unknown = add): void {
-  if (known.has(socket)) return;
-  known.add(socket);
   noteCreated(socket, above);
-  const ref = new WeakRef(socket);
-  live.add(ref);
-  // The closed are forgotten in sweeps, census or not, so the set never
-  // grows with the sockets a long-running process has closed: a 'close'
-  // listener on each socket cost more per connection than all the rest.
-  if (live.size >= sweepAt) sweep();
 }
 
 let sweepAt = 1024;
 
-/** Drops the collected and the destroyed; the next sweep comes when the set has doubled. */
-function sweep(): void {
-  for (const ref of live) {
-    const socket = ref.deref();
-    if (socket === undefined || socket.destroyed) forget(ref, socket);
+/** Remembers an unref'd socket; the closed are dropped in sweeps, the next when the set has doubled. */
+function rememberUnrefd(socket: net.Socket): void {
+  unrefd.add(new WeakRef(socket));
+  if (unrefd.size < sweepAt) return;
+  for (const ref of unrefd) {
+    const s = ref.deref();
+    if (s === undefined || s.destroyed) unrefd.delete(ref);
   }
-  sweepAt = Math.max(1024, live.size * 2);
+  sweepAt = Math.max(1024, unrefd.size * 2);
 }
 
-/** A socket that reconnects after this is tracked again (known no more). */
-function forget(ref: WeakRef<net.Socket>, socket: net.Socket | undefined): void {
-  live.delete(ref);
-  if (socket !== undefined) known.delete(socket);
+/**
+ * Wraps net.Socket.prototype.unref, for the life of the process: a socket
+ * unref'd is remembered (weakly), once per socket, since it leaves Node's
+ * list of handles. Unref is called on a socket once in a while (http.Agent
+ * parks each free keep-alive socket unref'd), not once per write.
+ */
+const remembered = new WeakSet<net.Socket>();
+function hookUnref(): void {
+  const proto = net.Socket.prototype as { unref: () => net.Socket };
+  const original = proto.unref;
+  proto.unref = function (this: net.Socket) {
+    if (!remembered.has(this)) {
+      remembered.add(this);
+      rememberUnrefd(this);
+    }
+    return original.call(this);
+  };
 }
 
 function remember({ socket }: { socket: net.Socket }): void {
@@ -58,14 +69,15 @@ function remember({ socket }: { socket: net.Socket }): void {
 
 /**
  * Tracks the sockets Node's channels show from now on (idempotent): what
- * installPolicy starts, so that its unreached() can tell its sockets apart,
- * with no hook that would outlive its uninstall().
+ * installPolicy starts, so that its unreached() can tell its sockets apart.
+ * The only hook it leaves, unref's, remembers sockets and changes nothing.
  */
 export function trackChannels(): void {
   if (started) return;
   started = true;
   dc.subscribe('net.client.socket', remember as (message: unknown) => void);
   dc.subscribe('net.server.socket', remember as (message: unknown) => void);
+  hookUnref();
   // What was made before: the sockets and servers that keep the process alive now (an unref'd one is not found).
   for (const owner of activeHandles()) {
     if (owner instanceof net.Socket) add(owner);
@@ -76,9 +88,10 @@ export function trackChannels(): void {
   }
 }
 
-/** The servers found listening when tracking started, still listening. */
-export function earlierServers(): net.Server[] {
+/** The listening servers: those in Node's list of handles, and those found when tracking started. */
+export function knownServers(): net.Server[] {
   const found: net.Server[] = [];
+  for (const owner of activeHandles()) if (owner instanceof net.Server && owner.listening) found.push(owner);
   for (const ref of servers) {
     const server = ref.deref();
     if (server?.listening) found.push(server);
@@ -125,30 +138,35 @@ export function holderOf(socket: net.Socket): net.Socket {
   return s;
 }
 
-/** Adds a socket sockctl itself created or was handed. */
+/** Notes a socket sockctl itself created or was handed. */
 export function track(socket: net.Socket): void {
   if (started) add(socket);
 }
 
-/** Live tracked sockets by descriptor (each the innermost, which has the descriptor; see holderOf); drops the dead and the destroyed. */
+/**
+ * The process's open sockets by descriptor (each the innermost, which has
+ * the descriptor; see holderOf): Node's list of handles and the unref'd
+ * ones remembered; drops the closed of those.
+ */
 export function socketsByFd(): Map<number, net.Socket> {
   const byFd = new Map<number, net.Socket>();
-  for (const ref of live) {
-    const socket = ref.deref();
-    if (socket === undefined || socket.destroyed) {
-      forget(ref, socket);
-      continue;
-    }
+  const put = (socket: net.Socket): void => {
     try {
       byFd.set(fdOf(socket), socket);
     } catch {
-      // Connecting, not yet an OS socket: keep it for the next census.
+      // Connecting, not yet an OS socket.
     }
+  };
+  for (const owner of activeHandles()) if (owner instanceof net.Socket && !owner.destroyed) put(owner);
+  for (const ref of unrefd) {
+    const socket = ref.deref();
+    if (socket === undefined || socket.destroyed) unrefd.delete(ref);
+    else put(socket);
   }
   return byFd;
 }
 
-/** How many sockets are tracked right now (for tests). */
-export function trackedCount(): number {
-  return live.size;
+/** How many unref'd sockets are remembered right now (for tests). */
+export function unrefdCount(): number {
+  return unrefd.size;
 }

@@ -1,6 +1,8 @@
-// The registry behind the census mapping: it holds sockets weakly and drops
-// the closed ones in sweeps and at each census, so a long-running process
-// that tracks sockets but never takes a census does not accumulate entries.
+// The registry behind the census mapping: it finds sockets in Node's list of
+// handles at each census and remembers only the unref'd ones, weakly,
+// dropping the closed in sweeps and at each census, so a long-running
+// process that tracks sockets but never takes a census does not accumulate
+// entries.
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
@@ -8,15 +10,15 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { QEMU_CENSUS, under } from '../helpers/platform';
 import { trackSockets } from '../../lib';
-import { socketsByFd, trackedCount } from '../../lib/census/registry';
+import { socketsByFd, unrefdCount } from '../../lib/census/registry';
 import { track } from '../helpers/cleanup';
 import { portOf, waitFor } from '../helpers/sockets';
 
 describe('socket tracking', () => {
-  it('forgets the sockets that closed: without a census in sweeps, at once with one', async () => {
+  it("forgets the unref'd sockets that closed: without a census in sweeps, at once with one", async () => {
     trackSockets();
-    // What tracking found open already (the test runner's own pipes, say) stays.
-    const base = trackedCount();
+    // What was remembered already (another test's sockets) may stay.
+    const base = unrefdCount();
     const server = track(net.createServer((s) => s.resume()));
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
@@ -27,6 +29,7 @@ describe('socket tracking', () => {
         Array.from({ length: 20 }, async () => {
           const c = net.connect(portOf(server), '127.0.0.1');
           await once(c, 'connect');
+          c.unref();
           return c;
         }),
       );
@@ -34,16 +37,16 @@ describe('socket tracking', () => {
       closed += 40;
     }
     expect(closed).toBe(1200);
-    expect(trackedCount()).toBeLessThan(base + 1024);
+    expect(unrefdCount()).toBeLessThan(base + 1024);
     // A census drops every closed one it meets (socketsByFd is where it looks them up).
     await waitFor('every tracked socket forgotten', () => {
       socketsByFd();
-      return trackedCount() === base;
+      return unrefdCount() === 0;
     });
   });
 
   it.skipIf(under('qemu', QEMU_CENSUS))(
-    'finds the sockets and servers made before tracking started, where they keep the process alive',
+    'finds the sockets and servers made before tracking started where they keep the process alive, and every one made after',
     () => {
       // A fresh process: nothing tracks until the census, long after the sockets were made.
       const script = `
@@ -61,6 +64,13 @@ describe('socket tracking', () => {
           await Promise.all([once(client, 'connect'), once(unrefd, 'connect')]);
           unrefd.unref();
           while (accepted.length < 2) await new Promise((r) => setImmediate(r));
+          const before = s.listSockets();
+          // After the first census: a server that has accepted nothing, and a socket unref'd.
+          const later = net.createServer().listen(0, '127.0.0.1');
+          await once(later, 'listening');
+          const late = net.connect(port, '127.0.0.1');
+          await once(late, 'connect');
+          late.unref();
           const entries = s.listSockets();
           const of = (x) => entries.find((e) => e.fd === s.fdOf(x));
           const peer = accepted.find((a) => a.remotePort === client.localPort);
@@ -70,11 +80,24 @@ describe('socket tracking', () => {
             listener: of(server)?.server === server,
             lone: of(lone)?.server === lone,
             unrefd: of(unrefd)?.socket === undefined,
+            first: before.length,
+            later: of(later)?.server === later,
+            late: of(late)?.socket === late,
           }));
           process.exit(0);
         })();`;
       const out = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000 });
-      expect(JSON.parse(out)).toEqual({ client: true, accepted: true, listener: true, lone: true, unrefd: true });
+      // Made unref'd before tracking, a socket is in no list of Node's; one unref'd after it is remembered.
+      expect(JSON.parse(out)).toEqual({
+        client: true,
+        accepted: true,
+        listener: true,
+        lone: true,
+        unrefd: true,
+        first: 6,
+        later: true,
+        late: true,
+      });
     },
   );
 });
