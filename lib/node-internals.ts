@@ -4,6 +4,7 @@
 import type * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
+import { uvErrno } from './errors';
 
 /** A libuv handle as Node's TCPWrap/UDPWrap/PipeWrap shows it: `fd` is -1 (or a negative error) before an OS socket exists, and on Windows always. */
 export interface Handle {
@@ -13,6 +14,20 @@ export interface Handle {
 /** net.Socket and net.Server keep their handle in `_handle` (18–26). */
 export function handleOf(owner: net.Socket | net.Server): Handle | null | undefined {
   return (owner as unknown as { _handle?: Handle | null })._handle;
+}
+
+/**
+ * Gives the TCP handle Node has just made in a socket's connect() — for an
+ * IP address Node connects on the next tick (18–26) — the descriptor `fd`,
+ * through libuv's uv_tcp_open: Node then connects that socket instead of
+ * making its own. 0, or a negative errno (EBADF when there is no handle or
+ * it cannot open one). Cheaper than `new net.Socket({ fd })`, whose guess
+ * of the descriptor's type costs four system calls.
+ */
+export function openHandle(socket: net.Socket, fd: number): number {
+  const handle = handleOf(socket) as { open?: (fd: number) => number } | null | undefined;
+  if (typeof handle?.open !== 'function') return uvErrno('EBADF');
+  return handle.open(fd);
 }
 
 /**

@@ -11,7 +11,7 @@ import { track } from '../census/registry';
 import { invalidArgValue, systemError } from '../errors';
 import { apply, type ApplyResult } from '../options/api';
 import type { Policy } from '../options/types';
-import { handleOf } from '../node-internals';
+import { handleOf, openHandle } from '../node-internals';
 import { adoptsSockets } from '../platform';
 import { closeQuietly, openSocket } from '../socket';
 import { validateFunction, validateKeys, validateObject } from '../validate';
@@ -30,12 +30,6 @@ type Connect = (...args: unknown[]) => net.Socket;
 /** Node's own reading of connect()'s arguments (18–26): `[options, callback]`. */
 const normalizeArgs = (net as unknown as { _normalizeArgs: (args: unknown[]) => [net.NetConnectOpts, unknown] })
   ._normalizeArgs;
-
-/** The TCP handle Node made in connect(), with libuv's uv_tcp_open behind `open`. */
-interface OpenableHandle {
-  open(fd: number): number;
-  fd?: number;
-}
 
 /**
  * An unconnected `net.Socket` that takes `policy` on each `connect()`,
@@ -75,13 +69,12 @@ export function createSocket(given: Policy, options: SocketRouteOptions = {}): n
   };
   /** The policy on a socket of `family`, handed to the handle Node has just made. */
   const configure = (family: 4 | 6): void => {
-    const handle = handleOf(socket) as OpenableHandle | null | undefined;
-    if (!socket.connecting || !handle) return; // destroyed meanwhile
+    if (!socket.connecting || !handleOf(socket)) return; // destroyed meanwhile
     let fd: number | undefined;
     try {
       fd = openSocket('tcp', family);
       const result = apply(fd, policy);
-      const rc = handle.open(fd);
+      const rc = openHandle(socket, fd);
       if (rc < 0) throw systemError(rc, 'open');
       fd = undefined; // the handle owns it now
       track(socket);

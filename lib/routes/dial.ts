@@ -2,12 +2,13 @@
 // address, walked in order with the caller's timeout. Node's
 // autoSelectFamily would swap in a socket of its own, without the options.
 import type * as dns from 'node:dns';
-import type * as net from 'node:net';
+import * as net from 'node:net';
 import { track } from '../census/registry';
 import { hostNotFound, invalidArgValue, systemError, uvErrno } from '../errors';
 import { apply, type ApplyResult } from '../options/api';
 import type { Policy } from '../options/types';
-import { adoptTcp, bindSocket, closeQuietly, openSocket } from '../socket';
+import { openHandle } from '../node-internals';
+import { bindSocket, closeQuietly, openSocket } from '../socket';
 import type { Dial } from './connection-options';
 import { settle } from './handover';
 
@@ -37,11 +38,25 @@ export function attempt(dial: Dial, policy: Policy, address: string, family: 4 |
     closeQuietly(fd);
     throw err;
   }
-  const socket = adoptTcp(fd, dial.socket);
+  // Node makes the socket's handle in connect() and connects it on the next
+  // tick; given the descriptor before that, it connects this one.
+  let socket: net.Socket;
+  try {
+    socket = new net.Socket(dial.socket);
+    if (dial.timeout !== undefined) socket.setTimeout(dial.timeout);
+    socket.connect({ port: dial.port, host: address });
+  } catch (err) {
+    closeQuietly(fd);
+    throw err;
+  }
+  const rc = openHandle(socket, fd);
+  if (rc < 0) {
+    closeQuietly(fd);
+    socket.destroy();
+    throw systemError(rc, 'open');
+  }
   // From here the socket owns the descriptor.
   track(socket);
-  if (dial.timeout !== undefined) socket.setTimeout(dial.timeout);
-  socket.connect({ port: dial.port, host: address });
   return { socket, result };
 }
 
