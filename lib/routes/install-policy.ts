@@ -108,6 +108,7 @@ const NONE: ReadonlySet<never> = new Set();
 
 function setter(policy: Policy, options: PolicyOptions, installed: () => boolean): Setter {
   const holdOn = holder(afterNodePart(policy), options);
+  const ownerFirst = options.precedence === 'owner';
   const udpPart = pick(policy, (row) => row.tcp !== true);
   const udpSkipped = unsupported(pick(policy, (row) => row.tcp === true)).skipped;
 
@@ -142,6 +143,12 @@ function setter(policy: Policy, options: PolicyOptions, installed: () => boolean
     client(socket) {
       if (!socket.pending) {
         if (!socket.destroyed) connected(socket);
+        return;
+      }
+      // Under the policy's precedence what Node writes before 'connect' is no
+      // override (the policy goes on after it): watched from 'connect'.
+      if (!ownerFirst) {
+        socket.once('connect', () => connected(socket));
         return;
       }
       // net.client.socket fires before connect() is even called, and the
