@@ -2,67 +2,58 @@
 // What a route costs per connection: requests through an http.Agent without
 // keep-alive (a new connection each) to a loopback server in a child
 // process, plain against createConnection(policy) and against an installed
-// installPolicy(policy), taking turns within each round; best round of each.
-//   node bench/connect.js [connections per round=200]
+// installPolicy(policy), each mode in processes of its own, taking turns
+// (http-peer.js, inProcesses).
+//   node bench/connect.js [connections per round=300]
 const http = require('node:http');
-const { createConnection, installPolicy } = require('..');
-const { bestOf, NONE, round: roundOf, startServer } = require('./http-peer');
+const { child, compare, inProcesses } = require('./http-peer');
 
-const N = Number(process.argv[2] || process.env.BENCH_CONNECTIONS || 200);
-const ROUNDS = 25;
-// Untimed at the start of each round: installPolicy's install swaps a prototype method on older Nodes, and V8
-// re-optimizes the code that called it.
-const WARM = 20;
 const POLICY = Object.freeze({ keepAlive: true, keepAliveIdleSecs: 30, keepAliveIntervalSecs: 5, noDelay: true });
+const MODES = ['plain', 'createConnection', 'installPolicy'];
+const PROCESSES = 7;
+const ROUNDS = 8;
 
-const round = (agent, port) => roundOf(agent, port, N, WARM);
+if (process.argv[2] === '--child') {
+  child((mode) => {
+    const { createConnection, installPolicy } = require('..');
+    const agent = new http.Agent({ keepAlive: false });
+    if (mode === 'createConnection') agent.createConnection = createConnection(POLICY);
+    if (mode === 'installPolicy') installPolicy(POLICY);
+    return agent;
+  });
+} else {
+  main().catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}
 
 async function main() {
-  const { port, child: server } = await startServer();
-  const plain = new http.Agent({ keepAlive: false });
-  const routed = new http.Agent({ keepAlive: false });
-  routed.createConnection = createConnection(POLICY);
-  const variants = {
-    plain: () => round(plain, port),
-    createConnection: () => round(routed, port),
-    installPolicy: async () => {
-      const installed = installPolicy(POLICY);
-      try {
-        return await round(plain, port);
-      } finally {
-        installed.uninstall();
-      }
-    },
-  };
-  for (const fn of Object.values(variants)) await fn(); // warm up
-  const best = Object.fromEntries(Object.keys(variants).map((k) => [k, NONE]));
-  for (let r = 0; r < ROUNDS; r++) {
-    for (const [name, fn] of Object.entries(variants)) best[name] = bestOf(best[name], await fn());
-  }
+  const N = Number(process.argv[2] || process.env.BENCH_CONNECTIONS || 300);
+  const results = await inProcesses(__filename, MODES, { n: N, processes: PROCESSES, rounds: ROUNDS });
   const lines = [
-    `connections through http.Agent (no keep-alive) to a loopback server, ${process.version}, best of ${ROUNDS} rounds × ${N}`,
+    `connections through http.Agent (no keep-alive) to a loopback server, ${process.version}; each route in`,
+    `${PROCESSES} processes of its own, taking turns with plain's, best of ${ROUNDS} rounds × ${N} in each;`,
+    'medians over processes (the ratio of each process to the plain one before it in brackets)',
     '',
     '| route | wall µs per connection | ÷ plain | CPU µs per connection | ÷ plain | target |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
   ];
   const misses = [];
-  for (const [name, { wall, cpu }] of Object.entries(best)) {
-    const [xw, xc] = [wall / best.plain.wall, cpu / best.plain.cpu];
-    const target = name === 'plain' ? '—' : '≤ 1.10×';
+  const each = (xs) => xs.map((x) => x.toFixed(2)).join(', ');
+  for (const name of MODES) {
+    const wall = compare(results, name, 'plain', 'wall');
+    const cpu = compare(results, name, 'plain', 'cpu');
+    if (name === 'plain') {
+      lines.push(`| plain | ${wall.us.toFixed(1)} | 1.00× | ${cpu.us.toFixed(1)} | 1.00× | — |`);
+      continue;
+    }
     lines.push(
-      `| ${name} | ${(wall / 1000).toFixed(1)} | ${xw.toFixed(2)}× | ${(cpu / 1000).toFixed(1)} | ${xc.toFixed(2)}× | ${target} |`,
+      `| ${name} | ${wall.us.toFixed(1)} | ${wall.ratio.toFixed(2)}× (${each(wall.each)}) | ${cpu.us.toFixed(1)} | ${cpu.ratio.toFixed(2)}× (${each(cpu.each)}) | ≤ 1.10× |`,
     );
-    if (name !== 'plain' && xw > 1.1)
-      misses.push(`${name}: ${xw.toFixed(2)}× plain per connection, wall (target 1.10×)`);
-    if (name !== 'plain' && xc > 1.1)
-      misses.push(`${name}: ${xc.toFixed(2)}× plain per connection, CPU (target 1.10×)`);
+    if (wall.ratio > 1.1) misses.push(`${name}: ${wall.ratio.toFixed(2)}× plain per connection, wall (target 1.10×)`);
+    if (cpu.ratio > 1.1) misses.push(`${name}: ${cpu.ratio.toFixed(2)}× plain per connection, CPU (target 1.10×)`);
   }
   console.log(lines.join('\n'));
   console.log(misses.length ? `\nmissed:\n- ${misses.join('\n- ')}` : '\nevery target met');
-  server.kill();
 }
-
-main().catch((err) => {
-  console.error(err);
-  process.exitCode = 1;
-});

@@ -54,4 +54,61 @@ function bestOf(best, result) {
 
 const NONE = Object.freeze({ wall: Infinity, cpu: Infinity });
 
-module.exports = { bestOf, NONE, round, startServer };
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/**
+ * Each mode in processes of its own, taking turns: `processes` processes per
+ * mode, the modes in turn, all against one server. A mode is set up once per
+ * process and left on, as a service sets a policy or tracking up once:
+ * switching one on and off within a process rewrites prototypes (Node's
+ * connect, on older Nodes) and the code V8 compiled for them, and leaves the
+ * process slower for every mode after; and what a mode costs the whole
+ * process (the garbage collector's work, say) is then paid by the reference
+ * too, and hidden. Each process warms up, then takes the best of `rounds`
+ * rounds of `n` connections. `file` is run as `node file --child <mode>
+ * <port> <n> <rounds>` (see child()). Resolves with, per mode, each
+ * process's best.
+ */
+async function inProcesses(file, modes, { n, processes, rounds }) {
+  const { fork } = require('node:child_process');
+  const { port, child: server } = await startServer();
+  const results = Object.fromEntries(modes.map((m) => [m, []]));
+  try {
+    for (let p = 0; p < processes; p++) {
+      for (const mode of modes) {
+        const measured = fork(file, ['--child', mode, String(port), String(n), String(rounds)]);
+        const [result] = await Promise.race([
+          require('node:events').once(measured, 'message'),
+          require('node:events')
+            .once(measured, 'exit')
+            .then(([code]) => Promise.reject(new Error(`${mode}: the measuring process exited with ${code}`))),
+        ]);
+        results[mode].push(result);
+        measured.kill();
+      }
+    }
+  } finally {
+    server.kill();
+  }
+  return results;
+}
+
+/** The measuring side of inProcesses: `setup(mode)` returns the http.Agent to measure with. */
+function child(setup) {
+  const [mode, port, n, rounds] = process.argv.slice(3);
+  const agent = setup(mode);
+  (async () => {
+    await round(agent, Number(port), 1500, 0); // warm up
+    let best = NONE;
+    for (let r = 0; r < Number(rounds); r++) best = bestOf(best, await round(agent, Number(port), Number(n), 10));
+    process.send(best);
+  })();
+}
+
+/** The median over processes of each figure of a mode, and the ratios of the i-th process of `a` to the i-th of `b`. */
+function compare(results, a, b, key) {
+  const ratios = results[a].map((r, i) => r[key] / results[b][i][key]);
+  return { us: median(results[a].map((r) => r[key])) / 1000, ratio: median(ratios), each: ratios };
+}
+
+module.exports = { bestOf, child, compare, inProcesses, median, NONE, round, startServer };
