@@ -34,7 +34,7 @@ async function main() {
   const lines = [
     `connections through http.Agent (no keep-alive) to a loopback server, ${process.version}; each route in`,
     `${PROCESSES} processes of its own, taking turns with plain's, best of ${ROUNDS} rounds × ${N} in each;`,
-    'medians over processes (the ratio of each process to the plain one before it in brackets)',
+    'ratios of medians over processes (of each process to the plain one in its turn in brackets)',
     '',
     '| route | wall µs per connection | ÷ plain | CPU µs per connection | ÷ plain | target |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',

@@ -105,10 +105,15 @@ function child(setup) {
   })();
 }
 
-/** The median over processes of each figure of a mode, and the ratios of the i-th process of `a` to the i-th of `b`. */
+/**
+ * Mode `a` against mode `b` in one figure (`key`): the median over a's
+ * processes (µs), its ratio to b's median, and the ratio of each process of
+ * a's to the one of b's in the same turn, to show the spread.
+ */
 function compare(results, a, b, key) {
-  const ratios = results[a].map((r, i) => r[key] / results[b][i][key]);
-  return { us: median(results[a].map((r) => r[key])) / 1000, ratio: median(ratios), each: ratios };
+  const us = (mode) => median(results[mode].map((r) => r[key])) / 1000;
+  const each = results[a].map((r, i) => r[key] / results[b][i][key]);
+  return { us: us(a), ratio: us(a) / us(b), each };
 }
 
 module.exports = { bestOf, child, compare, inProcesses, median, NONE, round, startServer };
