@@ -13,8 +13,13 @@ import { Socket } from 'node:net';
 type Listener = (socket: Socket) => void;
 type Connect = Socket['connect'];
 
-/** Whether this Node publishes `net.client.socket` from every connect(), as 22.17+, 24.2+ and 25+ do. */
-export function publishesEveryConnect(version = process.versions.node): boolean {
+/**
+ * Whether this Node publishes `net.client.socket` from every connect(), as
+ * 22.17+, 24.2+ and 25+ do, and Deno (2.9) does. Bun (1.4) publishes no
+ * `net` channel at all, whatever Node version it reports.
+ */
+export function publishesEveryConnect(version = process.versions.node, bun = process.versions.bun): boolean {
+  if (bun !== undefined) return false;
   const [major, minor] = version.split('.').map(Number);
   return major >= 25 || (major === 24 && minor >= 2) || (major === 22 && minor >= 17);
 }

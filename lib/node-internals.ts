@@ -2,6 +2,7 @@
 // versions it was verified on (the CI version matrix: 18.20, 20, 22.23,
 // 24.21, 26.10). A Node release that moves one of these breaks here first.
 import type * as dgram from 'node:dgram';
+import * as dc from 'node:diagnostics_channel';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { uvErrno } from './errors';
@@ -68,7 +69,10 @@ export type WritableHandle = Handle &
 let dgramStateSymbol: symbol | undefined;
 export function dgramHandle(socket: dgram.Socket): Handle | null | undefined {
   if (dgramStateSymbol === undefined) {
-    dgramStateSymbol = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'state symbol');
+    // Node's is 'state symbol' (18–26), Deno's 'kStateSymbol'.
+    dgramStateSymbol = Object.getOwnPropertySymbols(socket).find(
+      (s) => s.description === 'state symbol' || s.description === 'kStateSymbol',
+    );
     if (dgramStateSymbol === undefined) throw new Error('sockctl: cannot find the dgram socket state on this Node');
   }
   const state = (socket as unknown as Record<symbol, { handle?: Handle | null } | undefined>)[dgramStateSymbol];
@@ -129,3 +133,14 @@ export function onTlsWrap(listener: (tlsSocket: tls.TLSSocket, inner: net.Socket
   };
 }
 const tlsListeners: ((tlsSocket: tls.TLSSocket, inner: net.Socket) => void)[] = [];
+
+// The channels subscribed to, held: Bun (1.4) keeps a channel only weakly
+// and drops it, subscribers and all, at the next collection unless someone
+// holds the object (oven-sh/bun#43086). Node and Deno hold their own.
+const channels = new Map<string, dc.Channel>();
+
+/** dc.subscribe(name, fn), with the channel held for the life of the process. */
+export function subscribe(name: string, fn: (message: unknown, name: string | symbol) => void): void {
+  if (!channels.has(name)) channels.set(name, dc.channel(name));
+  dc.subscribe(name, fn);
+}

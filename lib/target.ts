@@ -17,7 +17,12 @@ import { validateFd } from './validate';
 export type Target = number | net.Socket | net.Server | dgram.Socket;
 
 const EBADF = uvErrno('EBADF');
+const EEXIST = uvErrno('EEXIST');
+// native/socket.h's kFindShared: set on a descriptor found that is one of several of its socket.
+const FIND_SHARED = 2 ** 30;
 const WINDOWS = process.platform === 'win32';
+/** The runtime, as errors name it. */
+const RUNTIME = process.versions.bun ? 'Bun' : process.versions.deno ? 'Deno' : 'Node';
 
 /** What Node does tell about a socket, and so what finds it on Windows. */
 interface Endpoints {
@@ -57,23 +62,39 @@ function noSocket(errno: number, why: string): Located {
   return missing;
 }
 
-// Windows: Node never gives out the SOCKET behind a TCP or UDP handle (fd
-// reads -1, or EBADF for UDP), so it is found by its endpoints — the native
-// findSocket scans this process's handle table, see native/win/find_socket.cc.
-function windowsSocket(what: string, ends: Endpoints | undefined): number | Located {
+// Found by its endpoints where the handle gives out no descriptor: on
+// Windows Node never gives out the SOCKET behind a TCP or UDP handle (fd
+// reads -1, or EBADF for UDP) — native/win/find_socket.cc scans this
+// process's handle table —, and Deno's handles have no fd at all —
+// native/posix/socket.cc lists the open descriptors.
+/**
+ * The descriptor found, or why none was; `shared` when it is one of
+ * several descriptors of the socket (a dup): it may be another handle's,
+ * which may close it, so it is not cached.
+ */
+function searched(what: string, ends: Endpoints | undefined): { fd: number; shared: boolean } | Located {
   if (ends === undefined) return noSocket(EBADF, `${what} has no OS socket yet (not connected or bound)`);
   // An IPv6 zone does not tell sockets apart.
   const local = ends.local.address.split('%')[0];
   const remote = ends.remote?.address.split('%')[0] ?? null;
-  const socket = native.findSocket(
-    ends.udp ? 1 : 0,
-    isIP(local) === 6 ? 1 : 0,
-    ends.local.port,
-    ends.remote?.port ?? 0,
-    local,
-    remote,
-  );
-  return socket >= 0 ? socket : noSocket(socket, `${what}: no socket of this process has its endpoints`);
+  const find = (peer: string | null): number =>
+    native.findSocket(
+      ends.udp ? 1 : 0,
+      isIP(local) === 6 ? 1 : 0,
+      ends.local.port,
+      ends.remote?.port ?? 0,
+      local,
+      peer,
+    );
+  let socket = find(remote);
+  // Deno connects a UDP socket in JavaScript only: the OS socket has no peer.
+  if (socket === EBADF && ends.udp && remote !== null && !WINDOWS) socket = find(null);
+  if (socket >= 0) return { fd: socket % FIND_SHARED, shared: socket >= FIND_SHARED };
+  const by = WINDOWS ? '' : ` (${RUNTIME} gives out no descriptor: it was looked for by its endpoints)`;
+  if (socket === EEXIST) {
+    return noSocket(EBADF, `${what}: more than one socket of this process has its endpoints${by}; pass its descriptor`);
+  }
+  return noSocket(socket, `${what}: no socket of this process has its endpoints${by}`);
 }
 
 // The first look at a handle: its socket, then cached.
@@ -87,11 +108,13 @@ function find(
   let fd = handle.fd;
   if (!(typeof fd === 'number' && fd >= 0)) {
     // Node reports -1 (or a negative error) while no OS socket exists yet:
-    // before connect/bind.
-    if (!WINDOWS) return noSocket(EBADF, `${what} has no OS socket yet (not connected or bound)`);
-    const found = windowsSocket(what, endpoints());
-    if (typeof found !== 'number') return found;
-    fd = found;
+    // before connect/bind. A handle without the property is another
+    // runtime's that keeps its descriptor to itself.
+    if (!WINDOWS && fd !== undefined) return noSocket(EBADF, `${what} has no OS socket yet (not connected or bound)`);
+    const got = searched(what, endpoints());
+    if ('why' in got) return got;
+    if (got.shared) return { fd: got.fd, tcp: !udp && native.isTcp(got.fd) === 1, why: '' };
+    fd = got.fd;
   }
   const found: Located = { fd, tcp: !udp && (isTcpWrap(handle) || native.isTcp(fd) === 1), why: '' };
   byHandle.set(handle, found);

@@ -44,11 +44,13 @@ int DescribeSocket(fd_t fd, SocketFacts* facts);
 // cheaper than DescribeSocket.
 int IsTcp(fd_t fd, bool* tcp);
 
-// Windows only: Node keeps the SOCKET behind a TCP or UDP handle to itself
-// (its fd reads -1), so the socket is found by what Node does tell, its
-// endpoints. Returns the SOCKET (>= 0) or a negative error, EBADF when no
-// socket matches; POSIX, where Node hands out the descriptor, returns
-// -ENOSYS.
+// A socket of this process found by its endpoints, for a handle that keeps
+// its socket to itself: Node's on Windows (its fd reads -1), and every
+// handle of a runtime that hands out no descriptor (Deno). Returns the
+// SOCKET or descriptor (>= 0) or a negative error: EBADF when no socket
+// matches, EEXIST (POSIX) when two sockets do. A descriptor with
+// kFindShared set (POSIX) is one of several of the same socket.
+constexpr int64_t kFindShared = int64_t{1} << 30;
 struct SocketQuery {
   bool udp;
   bool ipv6;

@@ -1,4 +1,5 @@
 // fdOf resolves every kind of target to the socket behind it.
+import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import fs from 'node:fs';
@@ -8,7 +9,7 @@ import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 import { describe, expect, it } from 'vitest';
-import { constants, fdOf, getsockopt, getTcpInfo, setLinger } from '../lib';
+import { constants, fdOf, getsockopt, getTcpInfo, listen, setLinger } from '../lib';
 import { onCleanup } from './helpers/cleanup';
 import { errnoOf, expectCode } from './helpers/errors';
 import { findSocket } from './helpers/native';
@@ -20,11 +21,13 @@ const wineStateOnly = windows && under('wine', 'Wine 8 has no SIO_TCP_INFO, only
 
 /** The socket inode behind a descriptor: proves two numbers name one socket. */
 function inode(fd: number): string {
+  // The link under /proc where there is one: Deno's fstat takes its own resource ids, not descriptors.
+  if (process.platform === 'linux') return fs.readlinkSync(`/proc/self/fd/${fd}`);
   const st = fs.fstatSync(fd);
   return st.isSocket() ? `socket:[${st.ino}]` : `not a socket (mode ${st.mode.toString(8)})`;
 }
 
-/** What Windows' findSocket is asked for a connected net.Socket. */
+/** What findSocket is asked for a connected net.Socket. */
 function findConnected(socket: net.Socket): number {
   const ipv6 = net.isIP(socket.localAddress!) === 6 ? 1 : 0;
   return findSocket(0, ipv6, socket.localPort!, socket.remotePort!, socket.localAddress!, socket.remoteAddress!);
@@ -130,13 +133,8 @@ describe('fdOf', () => {
   });
 });
 
-describe('fdOf on Windows: the SOCKET found by its endpoints', () => {
+describe('fdOf by endpoints: Windows, and a runtime that gives out no descriptor', () => {
   it('finds a connected socket and a listener, and caches them per Node handle', async () => {
-    if (!windows) {
-      // Node gives the descriptor: there is nothing to search.
-      expect(findSocket(0, 0, 1, 0, '127.0.0.1', null)).toBe(errnoOf('ENOSYS'));
-      return;
-    }
     const { server, client, accepted } = await pair();
     const socket = fdOf(client);
     expect(findConnected(client)).toBe(socket);
@@ -148,6 +146,66 @@ describe('fdOf on Windows: the SOCKET found by its endpoints', () => {
     // A listener's port with a peer that does not exist matches nothing.
     expect(findSocket(0, 0, portOf(server), 1, '127.0.0.1', '127.0.0.1')).toBe(errnoOf('EBADF'));
   });
+
+  // Deno's TCP and UDP handles have no `fd`: a handle whose `fd` reads
+  // undefined is searched for, as there. The witness: the inode behind the
+  // descriptor Node itself holds, read before it is hidden.
+  // On Deno itself no handle has an fd to read the witness from: there the rest of the suite is this test.
+  it.skipIf(windows || process.versions.deno !== undefined)(
+    'finds each kind of target whose handle has no fd, as on Deno',
+    async () => {
+      const hide = (handle: object): string => {
+        const real = inode((handle as { fd: number }).fd);
+        Object.defineProperty(handle, 'fd', { value: undefined, configurable: true });
+        return real;
+      };
+      const handleOf = (x: object): object => (x as { _handle: object })._handle;
+      const { server, client, accepted } = await pair();
+      const tcp = [client, accepted, server].map((t) => [t, hide(handleOf(t))] as const);
+      const udp = dgram.createSocket('udp4');
+      onCleanup(() => udp.close());
+      udp.bind(0, '127.0.0.1');
+      await once(udp, 'listening');
+      const state = Object.getOwnPropertySymbols(udp).find((k) => k.description === 'state symbol')!;
+      const udpReal = hide((udp as unknown as Record<symbol, { handle: object }>)[state].handle);
+      for (const [target, real] of tcp) expect(inode(fdOf(target))).toBe(real);
+      expect(inode(fdOf(udp))).toBe(udpReal);
+      setLinger(client, { enabled: true, seconds: 0 });
+      const reset = once(accepted, 'error');
+      client.destroy();
+      expect(((await reset)[0] as NodeJS.ErrnoException).code).toBe('ECONNRESET');
+    },
+  );
+
+  it.skipIf(windows)(
+    'takes two descriptors of one socket as one, and refuses to guess between two sockets',
+    async () => {
+      const { server, client } = await pair();
+      // A second descriptor for the client's socket: sent to a child and back.
+      const child = spawn(process.execPath, ['-e', `process.on('message', (m, h) => process.send('back', h));`], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      onCleanup(() => child.kill());
+      const back = once(child, 'message');
+      child.send('there', client, { keepOpen: true });
+      const [, copy] = (await back) as [string, net.Socket];
+      onCleanup(() => copy.destroy());
+      // One of the two, flagged as one of several (native/socket.h, kFindShared): never cached for a handle.
+      const found = findConnected(client);
+      expect(found).toBeGreaterThanOrEqual(2 ** 30);
+      expect([fdOf(client), fdOf(copy)]).toContain(found - 2 ** 30);
+      expect(inode(fdOf(copy))).toBe(inode(fdOf(client)));
+
+      // Two listeners on one port (SO_REUSEPORT): which one is meant, the endpoints cannot say.
+      const one = net.createServer();
+      const two = net.createServer();
+      for (const s of [one, two]) onCleanup(() => s.close());
+      await listen(one, { host: '127.0.0.1', port: 0, reusePort: true });
+      await listen(two, { host: '127.0.0.1', port: portOf(one), reusePort: true });
+      expect(findSocket(0, 0, portOf(one), 0, '127.0.0.1', null)).toBe(errnoOf('EEXIST'));
+      expect(portOf(server)).not.toBe(portOf(one));
+    },
+  );
 
   it.runIf(windows)('never hands out a SOCKET Node has closed, and follows a reconnect to the new one', async () => {
     const server = await listening();

@@ -8,10 +8,9 @@
 // scavenger treats those references as strong): measured, that cost a
 // connection more than a fifth of its time. The channels record when and
 // where each socket was made (origin.ts), which costs a property.
-import * as dc from 'node:diagnostics_channel';
 import * as net from 'node:net';
 import { onUnpublishedConnect } from '../connect-hook';
-import { activeHandles, onTlsWrap } from '../node-internals';
+import { activeHandles, onTlsWrap, subscribe } from '../node-internals';
 import { fdOf } from '../target';
 import { validateKeys, validateObject } from '../validate';
 import { invalidArgType } from '../errors';
@@ -75,8 +74,8 @@ function remember({ socket }: { socket: net.Socket }): void {
 export function trackChannels(): void {
   if (started) return;
   started = true;
-  dc.subscribe('net.client.socket', remember as (message: unknown) => void);
-  dc.subscribe('net.server.socket', remember as (message: unknown) => void);
+  subscribe('net.client.socket', remember as (message: unknown) => void);
+  subscribe('net.server.socket', remember as (message: unknown) => void);
   hookUnref();
   // What was made before: the sockets and servers that keep the process alive now (an unref'd one is not found).
   for (const owner of activeHandles()) {

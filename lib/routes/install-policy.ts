@@ -12,7 +12,7 @@ import type * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import { apply, type ApplyResult } from '../options/api';
 import type { Policy } from '../options/types';
-import { handleOf, innerOf, isTcpWrap, tcpHandleOf } from '../node-internals';
+import { handleOf, innerOf, isTcpWrap, subscribe, tcpHandleOf } from '../node-internals';
 import { fdOf, type Target } from '../target';
 import { validateFunction, validateKeys, validateObject } from '../validate';
 import { holder, validateHoldOptions, without, type Hold, type Override, type Precedence } from './hold';
@@ -222,7 +222,7 @@ export function installPolicy(given: Policy, options: PolicyOptions = {}): Insta
       else if (kind !== 'udp') track(socket);
       set[kind](socket);
     };
-    dc.subscribe(channel, fn);
+    subscribe(channel, fn);
     return [channel, fn] as const;
   });
   // `new net.Socket().connect()`, which Node before 22.17/24.2 shows on no channel (connect-hook.ts).

@@ -2,12 +2,16 @@
 #include "../socket.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
+#include <cstring>
 
 #include "../sockopt.h"
 
@@ -151,7 +155,102 @@ int IsTcp(fd_t fd, bool* tcp) {
 #endif
 }
 
-// Node hands out the descriptor itself here; there is nothing to search.
-int64_t FindSocket(const SocketQuery&) { return -ENOSYS; }
+namespace {
+
+// Family, address and port; an IPv6 scope does not tell sockets apart.
+bool SameEndpoint(const sockaddr_storage& a, const sockaddr_storage& b) {
+  if (a.ss_family != b.ss_family) return false;
+  if (a.ss_family == AF_INET) {
+    const auto& x = reinterpret_cast<const sockaddr_in&>(a);
+    const auto& y = reinterpret_cast<const sockaddr_in&>(b);
+    return x.sin_port == y.sin_port && x.sin_addr.s_addr == y.sin_addr.s_addr;
+  }
+  const auto& x = reinterpret_cast<const sockaddr_in6&>(a);
+  const auto& y = reinterpret_cast<const sockaddr_in6&>(b);
+  return x.sin6_port == y.sin6_port &&
+         std::memcmp(&x.sin6_addr, &y.sin6_addr, sizeof x.sin6_addr) == 0;
+}
+
+bool Endpoint(bool ipv6, const char* address, int port, sockaddr_storage* ss) {
+  BindAddress where = {};
+  where.ipv6 = ipv6;
+  where.address = address;
+  where.port = port;
+  socklen_t len = 0;
+  return Endpoint(where, ss, &len);
+}
+
+// Does `fd` have these endpoints, and no peer when `remote` is null (then a
+// TCP socket must be listening)?
+bool Matches(int fd, const SocketQuery& q, const sockaddr_storage& local,
+             const sockaddr_storage* remote) {
+  sockaddr_storage got = {};
+  socklen_t len = sizeof got;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&got), &len) != 0 ||
+      !SameEndpoint(got, local))
+    return false;
+  int type = 0;
+  if (GetInt(fd, SOL_SOCKET, SO_TYPE, &type) != 0 ||
+      type != (q.udp ? SOCK_DGRAM : SOCK_STREAM))
+    return false;
+  len = sizeof got;
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&got), &len) == 0)
+    return remote != nullptr && SameEndpoint(got, *remote);
+  if (remote != nullptr || errno != ENOTCONN) return false;
+  if (q.udp) return true;
+  int listening = 0;
+  return GetInt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening) == 0 &&
+         listening != 0;
+}
+
+// The directory that lists this process's open descriptors.
+#ifdef __linux__
+constexpr const char* kFdDir = "/proc/self/fd";
+#else
+constexpr const char* kFdDir = "/dev/fd";
+#endif
+
+}  // namespace
+
+// For a runtime that hands out no descriptor (Deno): the open descriptors,
+// listed by the kernel, each asked for its names (getsockname first: it
+// fails at once on anything but a socket). Two sockets with the same
+// endpoints (SO_REUSEPORT listeners) are -EEXIST, never a guess. Two
+// descriptors of one socket (dup) give the first with kFindShared set: then
+// it may be another handle's, and lib/target.ts does not cache it.
+int64_t FindSocket(const SocketQuery& q) {
+  sockaddr_storage local = {}, remote = {};
+  if (!Endpoint(q.ipv6, q.local_address, q.local_port, &local)) return -EINVAL;
+  if (q.remote_address != nullptr &&
+      !Endpoint(q.ipv6, q.remote_address, q.remote_port, &remote))
+    return -EINVAL;
+  DIR* dir = opendir(kFdDir);
+  if (dir == nullptr) return -errno;
+  const int own = dirfd(dir);
+  int64_t found = -EBADF;
+  bool shared = false;
+  struct stat first = {};
+  while (const dirent* e = readdir(dir)) {
+    char* end = nullptr;
+    const long fd = std::strtol(e->d_name, &end, 10);
+    if (end == e->d_name || *end != '\0' || fd == own) continue;
+    if (!Matches(static_cast<int>(fd), q, local,
+                 q.remote_address != nullptr ? &remote : nullptr))
+      continue;
+    struct stat st = {};
+    if (fstat(static_cast<int>(fd), &st) != 0) continue;
+    if (found < 0) {
+      found = fd;
+      first = st;
+    } else if (st.st_ino != first.st_ino || st.st_dev != first.st_dev) {
+      found = -EEXIST;
+      break;
+    } else {
+      shared = true;
+    }
+  }
+  closedir(dir);
+  return found >= 0 && shared ? found | kFindShared : found;
+}
 
 }  // namespace sockctl

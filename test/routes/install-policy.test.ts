@@ -150,7 +150,14 @@ describe('installPolicy', () => {
     expect(net.Socket.prototype.connect).toBe(before);
     // Which Nodes publish every connect themselves, so need no hook.
     const versions = ['18.20.8', '20.20.2', '22.16.0', '22.17.0', '23.11.1', '24.1.0', '24.2.0', '25.0.0', '26.10.0'];
-    expect(versions.filter((v) => publishesEveryConnect(v))).toEqual(['22.17.0', '24.2.0', '25.0.0', '26.10.0']);
+    expect(versions.filter((v) => publishesEveryConnect(v, undefined))).toEqual([
+      '22.17.0',
+      '24.2.0',
+      '25.0.0',
+      '26.10.0',
+    ]);
+    // Bun reports a Node version (26.3.0 in 1.4.5) and publishes no net channel.
+    expect(publishesEveryConnect('26.3.0', '1.4.5')).toBe(false);
   });
 
   it('keeps the policy as it was when installed: changing the object afterwards changes nothing', async () => {
