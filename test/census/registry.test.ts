@@ -94,7 +94,8 @@ describe('socket tracking', () => {
         listener: true,
         lone: true,
         unrefd: true,
-        first: 6,
+        // The kernel's census lists the unref'd socket too (without its object); Windows' lists what it can name.
+        first: process.platform === 'win32' ? 5 : 6,
         later: true,
         late: true,
       });

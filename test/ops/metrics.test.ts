@@ -92,8 +92,8 @@ describe.skipIf(under('qemu', QEMU_CENSUS))('metrics', () => {
     const exporter = new PrometheusExporter({ preventServerStart: true });
     const provider = new MeterProvider({ readers: [exporter] });
     onCleanup(() => void provider.shutdown());
-    // It aborts what stays in CLOSE_WAIT half a second: after the first scrape.
-    const aborter = watchCloseWait({ after: 500, interval: 20, action: 'abort' });
+    // It aborts what stays in CLOSE_WAIT 1.5 s: after the first scrape, even on a loaded Wine.
+    const aborter = watchCloseWait({ after: 1500, interval: 20, action: 'abort' });
     onCleanup(() => aborter.stop());
     otel(provider.getMeter('sockctl-test'), { stuckAfterMs: 0, watchdog: aborter });
     const url = await serve((req, res) => exporter.getMetricsRequestHandler(req, res));
@@ -128,7 +128,7 @@ describe.skipIf(under('qemu', QEMU_CENSUS))('metrics', () => {
   it('prom-client: the same figures in Prometheus naming — one census a scrape', async () => {
     const port = await leak();
     const registry = new Registry();
-    const aborter = watchCloseWait({ after: 500, interval: 20, action: 'abort' });
+    const aborter = watchCloseWait({ after: 1500, interval: 20, action: 'abort' });
     onCleanup(() => aborter.stop());
     prom({ registry, stuckAfterMs: 0, watchdog: aborter });
     const url = await serve(async (_req, res) => {
