@@ -18,6 +18,9 @@ import { captureStacks, noteCreated } from './origin';
 
 // The sockets unref'd since tracking started: Node's list of handles leaves them out.
 const unrefd = new Set<WeakRef<net.Socket>>();
+// Bun (1.4) lists no handles at all (its process._getActiveHandles() is always
+// empty): there every socket seen is remembered weakly, as unref'd ones are.
+const LISTS_HANDLES = process.versions.bun === undefined;
 // Servers found open when tracking started (an unref'd one among them is in no list of Node's).
 const servers = new Set<WeakRef<net.Server>>();
 // The TLSSocket made around a socket: the object its owner holds.
@@ -28,12 +31,15 @@ let hooked = false;
 /** `above`: the outermost of sockctl's functions on the stack (left out of a creation stack). */
 function add(socket: net.Socket, above: (...args: never[]) => unknown = add): void {
   noteCreated(socket, above);
+  if (!LISTS_HANDLES) remember(socket);
 }
 
 let sweepAt = 1024;
 
-/** Remembers an unref'd socket; the closed are dropped in sweeps, the next when the set has doubled. */
-function rememberUnrefd(socket: net.Socket): void {
+/** Remembers a socket weakly, once; the closed are dropped in sweeps, the next when the set has doubled. */
+function remember(socket: net.Socket): void {
+  if (remembered.has(socket)) return;
+  remembered.add(socket);
   unrefd.add(new WeakRef(socket));
   if (unrefd.size < sweepAt) return;
   for (const ref of unrefd) {
@@ -54,16 +60,13 @@ function hookUnref(): void {
   const proto = net.Socket.prototype as { unref: () => net.Socket };
   const original = proto.unref;
   proto.unref = function (this: net.Socket) {
-    if (!remembered.has(this)) {
-      remembered.add(this);
-      rememberUnrefd(this);
-    }
+    remember(this);
     return original.call(this);
   };
 }
 
-function remember({ socket }: { socket: net.Socket }): void {
-  add(socket, remember);
+function fromChannel({ socket }: { socket: net.Socket }): void {
+  add(socket, fromChannel);
 }
 
 /**
@@ -74,8 +77,8 @@ function remember({ socket }: { socket: net.Socket }): void {
 export function trackChannels(): void {
   if (started) return;
   started = true;
-  subscribe('net.client.socket', remember as (message: unknown) => void);
-  subscribe('net.server.socket', remember as (message: unknown) => void);
+  subscribe('net.client.socket', fromChannel as (message: unknown) => void);
+  subscribe('net.server.socket', fromChannel as (message: unknown) => void);
   hookUnref();
   // What was made before: the sockets and servers that keep the process alive now (an unref'd one is not found).
   for (const owner of activeHandles()) {
@@ -165,7 +168,7 @@ export function socketsByFd(): Map<number, net.Socket> {
   return byFd;
 }
 
-/** How many unref'd sockets are remembered right now (for tests). */
+/** How many sockets are remembered weakly right now: the unref'd, and on Bun every one (for tests). */
 export function unrefdCount(): number {
   return unrefd.size;
 }

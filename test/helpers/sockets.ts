@@ -41,8 +41,9 @@ export async function listening(host: Host = '127.0.0.1', options: net.ServerOpt
 }
 
 export function portOf(target: net.Server | net.Socket): number {
-  if (target instanceof net.Server) return (target.address() as net.AddressInfo).port;
-  return target.localPort!;
+  // A socket, by its own port; anything else by its address: Bun's http.Server is no net.Server.
+  if (target instanceof net.Socket) return target.localPort!;
+  return (target.address() as net.AddressInfo).port;
 }
 
 export interface Pair {
