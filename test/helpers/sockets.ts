@@ -10,10 +10,15 @@ import { openBoundSocket } from '../../lib';
 import { track } from './cleanup';
 import { errnoOf } from './errors';
 import { closeSocket, socketTypeAnswer } from './native';
-import { windows } from './platform';
+import { emulator, windows } from './platform';
+
+// Under Wine a census asks wineserver for each socket (about 150 ms for 20),
+// and with the other test files running beside it a watchdog's few samples
+// can take seconds: the default bound is longer there, never unbounded.
+const WAIT_MS = emulator === 'wine' ? 15_000 : 3000;
 
 /** Polls `check` every 10 ms until it returns a truthy value, or fails after `ms`. */
-export async function waitFor<T>(what: string, check: () => T, ms = 3000): Promise<NonNullable<T>> {
+export async function waitFor<T>(what: string, check: () => T, ms = WAIT_MS): Promise<NonNullable<T>> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = check();
