@@ -11,8 +11,8 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <cstring>
 
+#include "../same_endpoint.h"
 #include "../sockopt.h"
 
 namespace sockctl {
@@ -156,20 +156,6 @@ int IsTcp(fd_t fd, bool* tcp) {
 }
 
 namespace {
-
-// Family, address and port; an IPv6 scope does not tell sockets apart.
-bool SameEndpoint(const sockaddr_storage& a, const sockaddr_storage& b) {
-  if (a.ss_family != b.ss_family) return false;
-  if (a.ss_family == AF_INET) {
-    const auto& x = reinterpret_cast<const sockaddr_in&>(a);
-    const auto& y = reinterpret_cast<const sockaddr_in&>(b);
-    return x.sin_port == y.sin_port && x.sin_addr.s_addr == y.sin_addr.s_addr;
-  }
-  const auto& x = reinterpret_cast<const sockaddr_in6&>(a);
-  const auto& y = reinterpret_cast<const sockaddr_in6&>(b);
-  return x.sin6_port == y.sin6_port &&
-         std::memcmp(&x.sin6_addr, &y.sin6_addr, sizeof x.sin6_addr) == 0;
-}
 
 bool Endpoint(bool ipv6, const char* address, int port, sockaddr_storage* ss) {
   BindAddress where = {};
