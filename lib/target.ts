@@ -62,15 +62,15 @@ function noSocket(errno: number, why: string): Located {
   return missing;
 }
 
-// Found by its endpoints where the handle gives out no descriptor: on
-// Windows Node never gives out the SOCKET behind a TCP or UDP handle (fd
-// reads -1, or EBADF for UDP) — native/win/find_socket.cc scans this
-// process's handle table —, and Deno's handles have no fd at all —
-// native/posix/socket.cc lists the open descriptors.
 /**
- * The descriptor found, or why none was; `shared` when it is one of
- * several descriptors of the socket (a dup): it may be another handle's,
- * which may close it, so it is not cached.
+ * A socket found by its endpoints where the handle gives out no
+ * descriptor: on Windows Node never gives out the SOCKET behind a TCP or
+ * UDP handle (fd reads -1, or EBADF for UDP) — native/win/find_socket.cc
+ * scans this process's handle table —, and Deno's handles have no fd at
+ * all — native/posix/socket.cc lists the open descriptors. The descriptor
+ * found, or why none was; `shared` when it is one of several descriptors
+ * of the socket (a dup): it may be another handle's, which may close it,
+ * so it is not cached.
  */
 function searched(what: string, ends: Endpoints | undefined): { fd: number; shared: boolean } | Located {
   if (ends === undefined) return noSocket(EBADF, `${what} has no OS socket yet (not connected or bound)`);

@@ -5,7 +5,7 @@ import { native } from '../native/binding';
 import { readRecord, RECORD_BYTES } from './records';
 import { originOf } from './origin';
 import { knownServers, ensureTracking, holderOf, socketsByFd } from './registry';
-import { serverOf } from '../node-internals';
+import { activeHandles, serverOf } from '../node-internals';
 import { fdOf } from '../target';
 import { validateKeys, validateObject } from '../validate';
 import { getTcpInfo, stateOf, TCP_INFO_SLOTS, toTcpInfo, type TcpInfo } from '../tcp/info';
@@ -78,7 +78,7 @@ function parseStates(state: unknown): readonly TcpState[] {
 }
 
 /** Listening servers by descriptor: known through the sockets they accepted, from Node's list of handles, or found when tracking started. */
-function listenersOf(sockets: Map<number, net.Socket>): Map<number, net.Server> {
+function listenersOf(sockets: Map<number, net.Socket>, handles: readonly unknown[]): Map<number, net.Server> {
   const servers = new Map<number, net.Server>();
   const add = (server: net.Server | undefined): void => {
     if (!server?.listening) return;
@@ -89,7 +89,7 @@ function listenersOf(sockets: Map<number, net.Socket>): Map<number, net.Server> 
     }
   };
   for (const socket of sockets.values()) add(serverOf(socket));
-  for (const server of knownServers()) add(server);
+  for (const server of knownServers(handles)) add(server);
   return servers;
 }
 
@@ -104,8 +104,9 @@ function fromKernel(states: readonly TcpState[], withInfo: boolean): SocketEntry
   const buf = result.byteOffset % 8 === 0 ? result : Buffer.from(result);
   const stride = RECORD_BYTES + (withInfo ? TCP_INFO_SLOTS * 8 : 0);
   const slots = withInfo ? new Float64Array(buf.buffer, buf.byteOffset, buf.length / 8) : undefined;
-  const sockets = socketsByFd();
-  const servers = listenersOf(sockets);
+  const handles = activeHandles();
+  const sockets = socketsByFd(handles);
+  const servers = listenersOf(sockets, handles);
   const entries: SocketEntry[] = [];
   const now = Date.now();
   for (let off = 0; off + stride <= buf.length; off += stride) {
@@ -155,7 +156,8 @@ export function fromTracked(states: readonly TcpState[], withInfo: boolean): Soc
       entries.push(addOrigin(entry, owner, server, now));
     }
   };
-  const sockets = socketsByFd();
+  const handles = activeHandles();
+  const sockets = socketsByFd(handles);
   const now = Date.now();
   for (const [fd, socket] of sockets) {
     const server = serverOf(socket);
@@ -169,7 +171,7 @@ export function fromTracked(states: readonly TcpState[], withInfo: boolean): Soc
     };
     add(fd, socket, ends, socket, server);
   }
-  for (const [fd, server] of listenersOf(sockets)) {
+  for (const [fd, server] of listenersOf(sockets, handles)) {
     const { address, family, port } = server.address() as net.AddressInfo;
     const ends = {
       localAddress: address,

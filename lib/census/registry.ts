@@ -18,6 +18,8 @@ import { captureStacks, noteCreated } from './origin';
 
 // The sockets unref'd since tracking started: Node's list of handles leaves them out.
 const unrefd = new Set<WeakRef<net.Socket>>();
+// Those sockets, so that each is remembered once.
+const remembered = new WeakSet<net.Socket>();
 // Bun (1.4) lists no handles at all (its process._getActiveHandles() is always
 // empty): there every socket seen is remembered weakly, as unref'd ones are.
 const LISTS_HANDLES = process.versions.bun === undefined;
@@ -55,7 +57,6 @@ function remember(socket: net.Socket): void {
  * list of handles. Unref is called on a socket once in a while (http.Agent
  * parks each free keep-alive socket unref'd), not once per write.
  */
-const remembered = new WeakSet<net.Socket>();
 function hookUnref(): void {
   const proto = net.Socket.prototype as { unref: () => net.Socket };
   const original = proto.unref;
@@ -90,10 +91,10 @@ export function trackChannels(): void {
   }
 }
 
-/** The listening servers: those in Node's list of handles, and those found when tracking started. */
-export function knownServers(): net.Server[] {
+/** The listening servers: those in `handles` (Node's list, activeHandles(), once per census), and those found when tracking started. */
+export function knownServers(handles: readonly unknown[]): net.Server[] {
   const found: net.Server[] = [];
-  for (const owner of activeHandles()) if (owner instanceof net.Server && owner.listening) found.push(owner);
+  for (const owner of handles) if (owner instanceof net.Server && owner.listening) found.push(owner);
   for (const ref of servers) {
     const server = ref.deref();
     if (server?.listening) found.push(server);
@@ -147,10 +148,11 @@ export function track(socket: net.Socket): void {
 
 /**
  * The process's open sockets by descriptor (each the innermost, which has
- * the descriptor; see holderOf): Node's list of handles and the unref'd
- * ones remembered; drops the closed of those.
+ * the descriptor; see holderOf): those in `handles` (Node's list,
+ * activeHandles(), once per census) and those remembered weakly; drops the
+ * closed of those.
  */
-export function socketsByFd(): Map<number, net.Socket> {
+export function socketsByFd(handles: readonly unknown[]): Map<number, net.Socket> {
   const byFd = new Map<number, net.Socket>();
   const put = (socket: net.Socket): void => {
     try {
@@ -159,7 +161,7 @@ export function socketsByFd(): Map<number, net.Socket> {
       // Connecting, not yet an OS socket.
     }
   };
-  for (const owner of activeHandles()) if (owner instanceof net.Socket && !owner.destroyed) put(owner);
+  for (const owner of handles) if (owner instanceof net.Socket && !owner.destroyed) put(owner);
   for (const ref of unrefd) {
     const socket = ref.deref();
     if (socket === undefined || socket.destroyed) unrefd.delete(ref);
