@@ -1,5 +1,4 @@
 // fdOf resolves every kind of target to the socket behind it.
-import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import fs from 'node:fs';
@@ -14,7 +13,7 @@ import { onCleanup } from './helpers/cleanup';
 import { errnoOf, expectCode } from './helpers/errors';
 import { findSocket } from './helpers/native';
 import { QEMU_TCP_INFO, under, windows } from './helpers/platform';
-import { listening, pair, portOf, tlsOptions, tlsPair } from './helpers/sockets';
+import { duplicated, listening, pair, portOf, tlsOptions, tlsPair } from './helpers/sockets';
 
 const noTcpInfo = under('qemu', QEMU_TCP_INFO);
 const wineStateOnly = windows && under('wine', 'Wine 8 has no SIO_TCP_INFO, only the state');
@@ -181,15 +180,7 @@ describe('fdOf by endpoints: Windows, and a runtime that gives out no descriptor
     'takes two descriptors of one socket as one, and refuses to guess between two sockets',
     async () => {
       const { server, client } = await pair();
-      // A second descriptor for the client's socket: sent to a child and back.
-      const child = spawn(process.execPath, ['-e', `process.on('message', (m, h) => process.send('back', h));`], {
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      });
-      onCleanup(() => child.kill());
-      const back = once(child, 'message');
-      child.send('there', client, { keepOpen: true });
-      const [, copy] = (await back) as [string, net.Socket];
-      onCleanup(() => copy.destroy());
+      const copy = await duplicated(client);
       // One of the two, flagged as one of several (native/socket.h, kFindShared): never cached for a handle.
       const found = findConnected(client);
       expect(found).toBeGreaterThanOrEqual(2 ** 30);

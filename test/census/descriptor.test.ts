@@ -11,7 +11,7 @@ import { fdOf, listSockets, trackSockets } from '../../lib';
 import { onCleanup, track } from '../helpers/cleanup';
 import { censusRecords } from '../helpers/native';
 import { QEMU_CENSUS, under } from '../helpers/platform';
-import { portOf, tupleOf, waitFor, type Host } from '../helpers/sockets';
+import { duplicated, portOf, tupleOf, waitFor, type Host } from '../helpers/sockets';
 import { ssStates } from '../witness/ss';
 import { straceNode } from '../witness/strace';
 
@@ -122,15 +122,7 @@ time.sleep(60)`,
 describe.skipIf(skip)('the census by descriptor', () => {
   it('lists a socket whose descriptor this process holds twice once', async () => {
     const { clients, idle } = await someOfEachState('127.0.0.1');
-    // A second descriptor for the same socket: sent to a child and back.
-    const child = spawn(process.execPath, ['-e', `process.on('message', (m, h) => process.send('back', h));`], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    onCleanup(() => child.kill());
-    const back = once(child, 'message');
-    child.send('there', idle, { keepOpen: true });
-    const [, copy] = (await back) as [string, net.Socket];
-    track(copy);
+    const copy = await duplicated(idle);
     const fds = [fdOf(idle), fdOf(copy)];
     expect(fds[0]).not.toBe(fds[1]);
     expect(fs.readlinkSync(`/proc/self/fd/${fds[1]}`)).toBe(fs.readlinkSync(`/proc/self/fd/${fds[0]}`));

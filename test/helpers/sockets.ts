@@ -1,5 +1,6 @@
 // Real loopback sockets for the tests, the descriptors behind them, and the
 // bounded waits they need.
+import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import fs from 'node:fs';
@@ -7,7 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
 import { openBoundSocket } from '../../lib';
-import { track } from './cleanup';
+import { onCleanup, track } from './cleanup';
 import { errnoOf } from './errors';
 import { closeSocket, socketTypeAnswer } from './native';
 import { emulator, windows } from './platform';
@@ -156,4 +157,19 @@ export function newHandles(open: () => void): number[] {
   const before = handlesAnswering(notSocket);
   open();
   return [...handlesAnswering(notSocket)].filter((h) => !before.has(h));
+}
+
+/**
+ * A second descriptor of `socket`'s OS socket in this process: the socket
+ * sent to a child over IPC and back. The copy and the child go after the test.
+ */
+export async function duplicated(socket: net.Socket): Promise<net.Socket> {
+  const child = spawn(process.execPath, ['-e', `process.on('message', (m, h) => process.send('back', h));`], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  onCleanup(() => child.kill());
+  const back = once(child, 'message');
+  child.send('there', socket, { keepOpen: true });
+  const [, copy] = (await back) as [string, net.Socket];
+  return track(copy);
 }
