@@ -7,6 +7,18 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { uvErrno } from './errors';
 
+/**
+ * The runtime: Node, or Bun or Deno, which load Node-API addons and give
+ * their own `node:net`. Neither adopts a descriptor made first (a client's
+ * `new net.Socket({ fd })`, a handle's open()), and neither gives its
+ * handles an `fd`; Bun's is the one that lists no handles.
+ */
+export const runtime: 'Node' | 'Bun' | 'Deno' = process.versions.bun
+  ? 'Bun'
+  : (process.versions as { deno?: string }).deno
+    ? 'Deno'
+    : 'Node';
+
 /** A libuv handle as Node's TCPWrap/UDPWrap/PipeWrap shows it: `fd` is -1 (or a negative error) before an OS socket exists, and on Windows always. */
 export interface Handle {
   fd?: number;

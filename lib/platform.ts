@@ -3,12 +3,14 @@
 // and hands Node the descriptor to adopt. Windows: Node cannot adopt a
 // SOCKET (`listen({ fd })` fails with EINVAL, `new net.Socket({ fd })` with
 // ERR_INVALID_FD_TYPE), so Node's own calls run with what they take, and
-// what must be set before bind is refused by name.
+// what must be set before bind is refused by name. So on Bun and Deno,
+// which connect and bind sockets of their own whatever descriptor they get.
 import cluster from 'node:cluster';
 import type * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import { track } from './census/registry';
 import { featureUnavailable } from './errors';
+import { runtime } from './node-internals';
 import { features } from './options/features';
 import { adoptTcp, openBound, startAndSettle } from './socket';
 import { optionalBoolean, parseAddress } from './validate';
@@ -89,10 +91,17 @@ const adopting: Binder = {
   },
 };
 
+/** Why what must come before bind cannot reach the socket here. */
+const why =
+  runtime === 'Node'
+    ? 'on Windows, where Node cannot adopt a socket bound first'
+    : `on ${runtime}, which adopts no socket made first`;
+
 /** Refuses by name what cannot reach the socket Node makes, before anything is created. */
 function refuseBeforeBind(call: string, opts: BeforeBind, nodeTakesIpv6Only: boolean): void {
-  const why = 'on Windows, where Node cannot adopt a socket bound first';
-  if (optionalBoolean(opts.reusePort, 'options.reusePort')) throw featureUnavailable('SO_REUSEPORT');
+  if (optionalBoolean(opts.reusePort, 'options.reusePort')) {
+    throw featureUnavailable(process.platform === 'win32' ? 'SO_REUSEPORT' : `${call} with reusePort (${why})`);
+  }
   if (optionalBoolean(opts.reuseAddress, 'options.reuseAddress')) {
     throw featureUnavailable(`${call} with reuseAddress (${why})`);
   }
@@ -127,7 +136,7 @@ const nodeOwn: Binder = {
   },
 };
 
-/** This platform's binder: adopting where Node adopts a descriptor, Node's own calls on Windows. */
+/** This platform's binder: adopting where Node adopts a descriptor, Node's own calls on Windows, Bun and Deno. */
 export const binder: Binder = features.bindHelpers ? adopting : nodeOwn;
-/** Whether Node adopts a descriptor sockctl made (false on Windows). */
+/** Whether the runtime adopts a descriptor sockctl made (false on Windows, Bun and Deno). */
 export const adoptsSockets = features.bindHelpers;

@@ -10,7 +10,7 @@ import type * as net from 'node:net';
 import { isIP, Server, Socket } from 'node:net';
 import { invalidArgType, systemError, uvErrno } from './errors';
 import { native } from './native/binding';
-import { BoundSocket, dgramHandle, handleOf, isTcpWrap, type Handle } from './node-internals';
+import { BoundSocket, dgramHandle, handleOf, isTcpWrap, runtime, type Handle } from './node-internals';
 import { validateFd } from './validate';
 
 /** Anything sockctl can resolve to a socket. */
@@ -21,8 +21,6 @@ const EEXIST = uvErrno('EEXIST');
 // native/socket.h's kFindShared: set on a descriptor found that is one of several of its socket.
 const FIND_SHARED = 2 ** 30;
 const WINDOWS = process.platform === 'win32';
-/** The runtime, as errors name it. */
-const RUNTIME = process.versions.bun ? 'Bun' : process.versions.deno ? 'Deno' : 'Node';
 
 /** What Node does tell about a socket, and so what finds it on Windows. */
 interface Endpoints {
@@ -90,7 +88,7 @@ function searched(what: string, ends: Endpoints | undefined): { fd: number; shar
   // Deno connects a UDP socket in JavaScript only: the OS socket has no peer.
   if (socket === EBADF && ends.udp && remote !== null && !WINDOWS) socket = find(null);
   if (socket >= 0) return { fd: socket % FIND_SHARED, shared: socket >= FIND_SHARED };
-  const by = WINDOWS ? '' : ` (${RUNTIME} gives out no descriptor: it was looked for by its endpoints)`;
+  const by = WINDOWS ? '' : ` (${runtime} gives out no descriptor: it was looked for by its endpoints)`;
   if (socket === EEXIST) {
     return noSocket(EBADF, `${what}: more than one socket of this process has its endpoints${by}; pass its descriptor`);
   }

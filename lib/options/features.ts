@@ -4,6 +4,7 @@ import * as util from 'node:util';
 import { errnosOf } from '../errors';
 import { KIND, writeOp } from '../native/abi';
 import { native } from '../native/binding';
+import { runtime } from '../node-internals';
 import { closeQuietly, openSocket } from '../socket';
 import { resolved, type Resolved } from './resolve';
 import { OPTION_NAMES, type OptionName } from './table';
@@ -82,8 +83,9 @@ const flags: Record<string, boolean> = {
     process.platform === 'win32',
   // listen(), connect(), bindDgram() and createConnection() can set options
   // before bind or connect by handing Node a socket sockctl made. False on
-  // Windows, where Node cannot adopt a SOCKET.
-  bindHelpers: process.platform !== 'win32',
+  // Windows, where Node cannot adopt a SOCKET, and on Bun and Deno, which
+  // connect a socket of their own whatever descriptor they are given.
+  bindHelpers: process.platform !== 'win32' && runtime === 'Node',
 };
 
 /**

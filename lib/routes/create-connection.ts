@@ -4,7 +4,7 @@
 // socket, sets the policy, binds if asked and hands Node the descriptor to
 // connect (`new net.Socket({ fd })`, on every Node from 18). Each call picks
 // one strategy: a Unix path, Node's BoundSocket, the policy at connect
-// (Windows, where Node adopts no SOCKET), or sockctl's own socket.
+// (Windows, Bun and Deno, which adopt no socket made first), or sockctl's own socket.
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { invalidArgType } from '../errors';
@@ -62,7 +62,7 @@ function viaBoundSocket(c: Call, handle: { fd(): number }): net.Socket {
   return handOver(tcp, () => c.report(result, tcp), c.wrap);
 }
 
-/** Windows: the policy waits for Node's socket to connect, and what had to come first is reported too late. */
+/** Windows, Bun, Deno: the policy waits for Node's socket to connect, and what had to come first is reported too late. */
 function atConnect(c: Call): net.Socket {
   const tcp = net.createConnection(tcpOptions(c.options));
   const outer = handOver(tcp, () => {}, c.wrap);

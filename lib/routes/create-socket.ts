@@ -99,7 +99,7 @@ export function createSocket(given: Policy, options: SocketRouteOptions = {}): n
       return socket;
     }
     if (!adoptsSockets) {
-      // Windows: Node adopts no SOCKET made first; the policy at connect, what had to come first reported too late.
+      // Windows, Bun, Deno: no socket made first is adopted; the policy at connect, what had to come first reported too late.
       own.apply(socket, args);
       socket.once('connect', () => {
         try {
