@@ -21,7 +21,8 @@ export function openUnboundTcp(ipv6: boolean): number {
 /**
  * Windows: closes a raw SOCKET. Node's fs.closeSync closes C runtime
  * descriptors only, and a SOCKET made by openBoundSocket is none (POSIX
- * tests close descriptors with fs.closeSync).
+ * tests close descriptors with fs.closeSync, except on Deno, whose fs takes
+ * resource ids: there this closes the descriptor).
  */
 export function closeSocket(socket: number): void {
   const rc = native.close(socket);

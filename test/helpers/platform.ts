@@ -1,9 +1,13 @@
-// Where the suite runs. Emulators lack a few kernel features; a test that
-// cannot run under one is skipped there, by name and with the reason, and
-// nowhere else. The runner scripts (scripts/test-*.sh) set SOCKCTL_EMULATOR.
+// Where the suite runs. Emulators lack a few kernel features, and Bun and
+// Deno some of Node's; a test that cannot run under one is skipped there, by
+// name and with the reason, and nowhere else. The emulator runners
+// (scripts/test-wine.sh, test-qemu-arm64.sh) set SOCKCTL_EMULATOR; a runtime
+// says what it is itself (scripts/test-runtime.sh runs the suite on one).
 import fs from 'node:fs';
 
 export type Emulator = 'wine' | 'qemu';
+/** Runtimes other than Node that load the addon. */
+export type Runtime = 'Bun' | 'Deno';
 
 const declared = process.env.SOCKCTL_EMULATOR;
 if (declared !== undefined && declared !== 'wine' && declared !== 'qemu') {
@@ -13,11 +17,16 @@ if (declared === 'wine' && process.platform !== 'win32') throw new Error('SOCKCT
 if (declared === 'qemu' && process.platform !== 'linux') throw new Error('SOCKCTL_EMULATOR=qemu outside Linux');
 
 export const emulator: Emulator | undefined = declared;
+export const runtime: Runtime | undefined = process.versions.bun
+  ? 'Bun'
+  : (process.versions as { deno?: string }).deno
+    ? 'Deno'
+    : undefined;
 
-/** True when running under `emu`; `reason` says why a test is skipped there and is printed once. */
-export function under(emu: Emulator, reason: string): boolean {
-  if (emulator !== emu) return false;
-  console.log(`skipped under ${emu}: ${reason}`);
+/** True when running under `where`; `reason` says why a test is skipped there and is printed once. */
+export function under(where: Emulator | Runtime, reason: string): boolean {
+  if (emulator !== where && runtime !== where) return false;
+  console.log(`skipped under ${where}: ${reason}`);
   return true;
 }
 

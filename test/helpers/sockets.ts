@@ -11,7 +11,7 @@ import { openBoundSocket } from '../../lib';
 import { onCleanup, track } from './cleanup';
 import { errnoOf } from './errors';
 import { closeSocket, socketTypeAnswer } from './native';
-import { emulator, windows } from './platform';
+import { emulator, runtime, windows } from './platform';
 
 // Under Wine a census asks wineserver for each socket (about 150 ms for 20),
 // and with the other test files running beside it a watchdog's few samples
@@ -109,9 +109,12 @@ export function drain(socket: net.Socket): void {
   socket.on('data', () => {});
 }
 
-/** Closes a descriptor no Node object owns (one from openBoundSocket): a SOCKET on Windows. */
+/**
+ * Closes a descriptor no Node object owns (one from openBoundSocket): a
+ * SOCKET on Windows. Deno's fs takes its own resource ids, not descriptors.
+ */
 export function closeFd(fd: number): void {
-  if (windows) closeSocket(fd);
+  if (windows || runtime === 'Deno') closeSocket(fd);
   else fs.closeSync(fd);
 }
 
@@ -137,7 +140,8 @@ export function openFdCount(): number {
 
 /** A descriptor number (a SOCKET on Windows) that is certainly closed right now. */
 export function closedFd(): number {
-  if (windows) {
+  // Deno's fs.openSync gives a resource id, not a descriptor.
+  if (windows || runtime === 'Deno') {
     const socket = openBoundSocket({ type: 'tcp', address: '127.0.0.1' });
     closeSocket(socket);
     return socket;
