@@ -18,9 +18,9 @@ type Connect = Socket['connect'];
  * 22.17+, 24.2+ and 25+ do, and Deno (2.9) does. Bun (1.4) publishes no
  * `net` channel at all, whatever Node version it reports.
  */
-export function publishesEveryConnect(version = process.versions.node, bun = process.versions.bun): boolean {
-  if (bun !== undefined) return false;
-  const [major, minor] = version.split('.').map(Number);
+export function publishesEveryConnect(versions: { node: string; bun?: string } = process.versions): boolean {
+  if (versions.bun !== undefined) return false;
+  const [major, minor] = versions.node.split('.').map(Number);
   return major >= 25 || (major === 24 && minor >= 2) || (major === 22 && minor >= 17);
 }
 

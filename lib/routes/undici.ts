@@ -4,6 +4,7 @@ import * as net from 'node:net';
 import type * as tls from 'node:tls';
 import type { Policy } from '../options/types';
 import { invalidArgType } from '../errors';
+import { runtime } from '../node-internals';
 import { validateObject } from '../validate';
 import { validateRoute, type RouteOptions } from './connection-options';
 import { createConnection } from './create-connection';
@@ -28,6 +29,22 @@ export interface UndiciConnectorOptions extends Omit<RouteOptions, 'tls'> {
   tls?: tls.ConnectionOptions;
 }
 
+let warnedBun = false;
+
+/**
+ * Bun (1.4) resolves `import 'undici'` to a module of its own whose Agent
+ * never calls `connect`: the connector would go unused, silently. Said once.
+ */
+function warnOnBun(): void {
+  if (runtime !== 'Bun' || warnedBun) return;
+  warnedBun = true;
+  process.emitWarning(
+    "undiciConnector: Bun resolves 'undici' to its own module, whose Agent never calls connect; " +
+      'only an Agent of the undici package itself, loaded by its path, uses this connector',
+    { code: 'SOCKCTL_RUNTIME' },
+  );
+}
+
 /**
  * A `connect` function for undici's Agent/Client/Pool (`new Agent({ connect:
  * undiciConnector(policy) })`, then `fetch(url, { dispatcher })`): sockets
@@ -39,6 +56,7 @@ export function undiciConnector(
   options: UndiciConnectorOptions = {},
 ): (opts: UndiciConnectOptions, callback: UndiciCallback) => void {
   validateRoute(options, 'options');
+  warnOnBun();
   const { onApply, precedence, onOverride } = options;
   const plain = createConnection(policy, { onApply, precedence, onOverride, tls: false });
   const secured = createConnection(policy, {

@@ -132,10 +132,22 @@ function handlesAnswering(rc: (answer: number) => boolean): Set<number> {
   return found;
 }
 
-/** How many descriptors this process has open; on Windows, how many sockets. */
+/**
+ * How many descriptors this process has open; on Windows, how many sockets.
+ * On Bun and Deno, how many sockets: their runtimes open descriptors of
+ * their own (event loops, threads) on first use.
+ */
 export function openFdCount(): number {
   if (windows) return handlesAnswering((rc) => rc === 0).size;
-  return fs.readdirSync(process.platform === 'darwin' ? '/dev/fd' : '/proc/self/fd').length;
+  const fds = fs.readdirSync(process.platform === 'darwin' ? '/dev/fd' : '/proc/self/fd');
+  if (runtime === undefined || process.platform !== 'linux') return fds.length;
+  return fds.filter((fd) => {
+    try {
+      return fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:');
+    } catch {
+      return false; // the directory's own descriptor, closed by now
+    }
+  }).length;
 }
 
 /** A descriptor number (a SOCKET on Windows) that is certainly closed right now. */

@@ -10,7 +10,7 @@ import { expect } from 'vitest';
 import { features, getOption, type ApplyResult, type Policy } from '../../lib';
 import { track } from '../helpers/cleanup';
 import { windows } from '../helpers/platform';
-import { portOf, tupleOf } from '../helpers/sockets';
+import { portOf, tupleOf, waitFor } from '../helpers/sockets';
 import { parseSs, ssOf } from '../witness/ss';
 import type { Syscall } from '../witness/strace';
 
@@ -44,6 +44,13 @@ export function get(options: http.RequestOptions): Promise<net.Socket> {
 }
 
 /**
+ * When a route's policy reaches its socket: before connect where the
+ * runtime adopts the socket sockctl made, at connect where none is adopted
+ * (Windows, Bun, Deno).
+ */
+export const policyAt = features.bindHelpers ? 'before connect' : 'after connect';
+
+/**
  * The policy, read back from the kernel (and on Linux seen by ss). Before
  * connect, the locked 80000-byte receive buffer also bounds the window
  * scale the SYN offers (to 1 at most); after connect the scale stays what
@@ -56,7 +63,13 @@ export async function expectPolicyOn(socket: net.Socket, when: 'before connect' 
   if (features.keepAliveIdleSecs && !windows) expect(getOption(socket, 'keepAliveIdleSecs')).toBe(IDLE);
   if (linux) {
     expect(getOption(socket, 'recvBufferBytes')).toBe(2 * RCVBUF);
-    const detail = ssOf(tupleOf(socket));
+    // ss shows one timer: while data is in flight (a TLS handshake's last
+    // write), the retransmission timer stands in the keepalive's place.
+    let detail = '';
+    await waitFor('ss to show a timer other than retransmission', () => {
+      detail = ssOf(tupleOf(socket));
+      return !/\btimer:\(on,/.test(detail);
+    });
     const timer = parseSs(detail).keepaliveSecs;
     // The timer counts down from the idle time: well above the agent's 1 s.
     expect(timer, detail).toBeGreaterThan(IDLE - 10);

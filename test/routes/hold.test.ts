@@ -19,6 +19,7 @@ import {
 } from '../../lib';
 import { onCleanup, track } from '../helpers/cleanup';
 import { expectCode } from '../helpers/errors';
+import { runtime } from '../helpers/platform';
 import { portOf, tlsOptions } from '../helpers/sockets';
 import { tcpKeepAliveOnDup } from '../witness/dup';
 import { linux } from './fixtures';
@@ -118,7 +119,8 @@ describe('a policy that holds after the owner sets the socket up', () => {
     if (linux) {
       const kernel = kernelKeepAlive(socket);
       expect(kernel.idle).toBe(30);
-      expect(kernel.interval).not.toBe(7);
+      // Deno's setKeepAlive writes the idle time alone: the policy's interval stays.
+      if (runtime !== 'Deno') expect(kernel.interval).not.toBe(7);
       expect(kernel.noDelay).toBe(1);
     }
   });

@@ -8,10 +8,13 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { undiciConnector } from '../../lib';
 import { onCleanup, track } from '../helpers/cleanup';
-import { portOf, tlsOptions } from '../helpers/sockets';
-import { closedPort, expectPolicyOn, httpServer, policy, recorder } from './fixtures';
+import { portOf, tlsOptions, waitFor } from '../helpers/sockets';
+import { runtime, under } from '../helpers/platform';
+import { closedPort, expectPolicyOn, httpServer, policy, policyAt, recorder } from './fixtures';
 
-describe('undiciConnector', () => {
+const BUN_UNDICI = "Bun resolves 'undici' to its own module, whose Agent never calls connect (sockctl warns)";
+
+describe.skipIf(under('Bun', BUN_UNDICI))('undiciConnector', () => {
   it('fetch through an undici Agent: the socket is set before connect', async () => {
     const { port } = await httpServer();
     const seen = recorder();
@@ -22,7 +25,7 @@ describe('undiciConnector', () => {
     expect(seen.results).toHaveLength(1);
     const socket = seen.results[0][1] as net.Socket;
     expect(socket.destroyed).toBe(false);
-    await expectPolicyOn(socket, 'before connect');
+    await expectPolicyOn(socket, policyAt);
   });
 
   it('https: TLS on top of the configured socket, with the caller’s TLS options', async () => {
@@ -37,7 +40,7 @@ describe('undiciConnector', () => {
     const res = await undiciFetch(`https://127.0.0.1:${portOf(server)}/`, { dispatcher });
     expect(await res.text()).toBe('secure');
     const socket = seen.results[0][1] as net.Socket;
-    await expectPolicyOn(socket, 'before connect');
+    await expectPolicyOn(socket, policyAt);
   });
 
   it('a refused connection reaches fetch as its cause', async () => {
@@ -46,5 +49,21 @@ describe('undiciConnector', () => {
     onCleanup(() => void dispatcher.close());
     const err = await undiciFetch(`http://127.0.0.1:${port}/`, { dispatcher }).catch((e: Error) => e);
     expect((err as Error & { cause?: { code?: string } }).cause?.code).toBe('ECONNREFUSED');
+  });
+});
+
+describe.runIf(runtime === 'Bun')('undiciConnector on Bun', () => {
+  it("says once that Bun's own undici never calls it", async () => {
+    const warnings: (Error & { code?: string })[] = [];
+    const listener = (w: Error): void => void warnings.push(w);
+    process.on('warning', listener);
+    onCleanup(() => void process.off('warning', listener));
+    undiciConnector(policy);
+    undiciConnector(policy);
+    const mine = (): Error[] => warnings.filter((w) => w.code === 'SOCKCTL_RUNTIME');
+    await waitFor('the warning', () => mine().length > 0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(mine()).toHaveLength(1);
+    expect(mine()[0].message).toMatch(/Bun resolves 'undici' to its own module/);
   });
 });
