@@ -98,8 +98,8 @@ const why =
     : `on ${runtime}, which adopts no socket made first`;
 
 /** Refuses by name what cannot reach the socket Node makes, before anything is created. */
-function refuseBeforeBind(call: string, opts: BeforeBind, nodeTakesIpv6Only: boolean): void {
-  if (optionalBoolean(opts.reusePort, 'options.reusePort')) {
+function refuseBeforeBind(call: string, opts: BeforeBind, nodeTakesIpv6Only: boolean, takesReusePort = false): void {
+  if (optionalBoolean(opts.reusePort, 'options.reusePort') && !takesReusePort) {
     throw featureUnavailable(process.platform === 'win32' ? 'SO_REUSEPORT' : `${call} with reusePort (${why})`);
   }
   if (optionalBoolean(opts.reuseAddress, 'options.reuseAddress')) {
@@ -112,10 +112,10 @@ function refuseBeforeBind(call: string, opts: BeforeBind, nodeTakesIpv6Only: boo
 
 const nodeOwn: Binder = {
   listen(server, address, port, backlog, opts) {
-    refuseBeforeBind('listen()', opts, true);
-    return startAndSettle(server, undefined, 'listening', () =>
-      server.listen({ host: address, port, backlog, ipv6Only: opts.ipv6Only }),
-    );
+    // Bun's and Deno's own listen() take reusePort (Windows has no SO_REUSEPORT).
+    refuseBeforeBind('listen()', opts, true, process.platform !== 'win32');
+    const options = { host: address, port, backlog, ipv6Only: opts.ipv6Only, reusePort: opts.reusePort };
+    return startAndSettle(server, undefined, 'listening', () => server.listen(options));
   },
   connect(remote, local, opts) {
     refuseBeforeBind('connect()', opts, false);

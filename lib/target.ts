@@ -170,6 +170,18 @@ export function descriptor(at: Located): number {
   return at.fd;
 }
 
+// Bun (1.4) serves http in native code: its http.Server is no net.Server,
+// and the sockets it hands a request listener have no handle. Both are
+// found by their endpoints on every call (nothing to cache them by).
+const BUN = runtime === 'Bun';
+const BunHttpServer = BUN ? (require('node:http') as typeof import('node:http')).Server : undefined;
+
+function unhandled(what: string, ends: Endpoints | undefined): Located {
+  const got = searched(what, ends);
+  if ('why' in got) return got;
+  return { fd: got.fd, tcp: native.isTcp(got.fd) === 1, why: '' };
+}
+
 /**
  * What fdOf finds, without throwing a system error yet, so that a caller
  * validates its other arguments first (as Node does: arguments, then system
@@ -187,7 +199,11 @@ export function locate(target: Target): Located {
   // The cached entry first: no closure is made on this path.
   if (target instanceof Socket) {
     const h = handleOf(target);
+    if (!h && BUN && !target.destroyed) return unhandled('socket', socketEndpoints(target));
     return (h && byHandle.get(h)) || find(h, 'socket', () => socketEndpoints(target), false);
+  }
+  if (BunHttpServer !== undefined && t instanceof BunHttpServer && !(t instanceof Server)) {
+    return unhandled('http.Server', serverEndpoints(t as unknown as net.Server));
   }
   if (target instanceof Server) {
     const h = handleOf(target);

@@ -20,7 +20,7 @@ import {
 } from '../lib';
 import { onCleanup, track } from './helpers/cleanup';
 import { errnoOf, expectCode } from './helpers/errors';
-import { readInt, under, windows } from './helpers/platform';
+import { readInt, runtime, under, windows } from './helpers/platform';
 import { closeFd, listening, openFdCount, portOf, waitFor } from './helpers/sockets';
 
 function closeLater(fd: number): number {
@@ -101,8 +101,8 @@ describe('listen()', () => {
     else expectCode(() => getReusePort(server), 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM');
   });
 
-  it('refuses options it cannot set before bind where Node cannot adopt a socket (Windows)', async () => {
-    expect(features.bindHelpers).toBe(!windows);
+  it('refuses options it cannot set before bind where no socket is adopted (Windows, Bun, Deno)', async () => {
+    expect(features.bindHelpers).toBe(!windows && runtime === undefined);
     const server = track(net.createServer());
     const u = dgram.createSocket('udp6');
     onCleanup(() => u.close());
@@ -115,7 +115,9 @@ describe('listen()', () => {
     }
     const unavailable = { code: 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM' };
     await expect(listen(server, { host: '127.0.0.1', reuseAddress: true })).rejects.toMatchObject(unavailable);
-    await expect(listen(server, { host: '127.0.0.1', reusePort: true })).rejects.toMatchObject(unavailable);
+    // Windows has no SO_REUSEPORT; Bun's and Deno's own listen() take it (test/reuse.test.ts).
+    if (windows)
+      await expect(listen(server, { host: '127.0.0.1', reusePort: true })).rejects.toMatchObject(unavailable);
     await expect(connect({ host: '127.0.0.1', port: 9, localPort: 0, reuseAddress: true })).rejects.toMatchObject(
       unavailable,
     );
@@ -157,8 +159,8 @@ describe('connect()', () => {
       code: 'ECONNREFUSED',
       syscall: 'connect',
     });
-    // Node closes the descriptor when it destroys the socket.
-    expect(openFdCount()).toBe(before);
+    // Node closes the descriptor when it destroys the socket (Bun may close one of an earlier test's meanwhile).
+    expect(openFdCount()).toBeLessThanOrEqual(before);
   });
 
   it('validates its options', async () => {
@@ -176,8 +178,8 @@ describe('bindDgram()', () => {
     const b = dgram.createSocket('udp4');
     onCleanup(() => a.close());
     onCleanup(() => b.close());
-    if (!features.reusePort) {
-      // Windows: no SO_REUSEPORT; refused before anything is bound.
+    if (!features.reusePort || !features.bindHelpers) {
+      // Windows: no SO_REUSEPORT; Bun, Deno: no socket bound first is adopted. Refused before anything is bound.
       await expect(bindDgram(a, { address: '127.0.0.1', reusePort: true })).rejects.toMatchObject({
         code: 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
       });
