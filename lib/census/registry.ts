@@ -10,7 +10,7 @@
 // where each socket was made (origin.ts), which costs a property.
 import * as net from 'node:net';
 import { onUnpublishedConnect } from '../connect-hook';
-import { activeHandles, onTlsWrap, subscribe } from '../node-internals';
+import { activeHandles, innerOf, onTlsWrap, runtime, subscribe } from '../node-internals';
 import { fdOf } from '../target';
 import { validateKeys, validateObject } from '../validate';
 import { invalidArgType } from '../errors';
@@ -22,8 +22,9 @@ const unrefd = new Set<WeakRef<net.Socket>>();
 const remembered = new WeakSet<net.Socket>();
 // Bun (1.4) lists no handles at all (its process._getActiveHandles() is always
 // empty): there every socket seen is remembered weakly, as unref'd ones are.
-const LISTS_HANDLES = process.versions.bun === undefined;
-// Servers found open when tracking started (an unref'd one among them is in no list of Node's).
+const LISTS_HANDLES = runtime !== 'Bun';
+// Servers found open when tracking started (an unref'd one among them is in no list of Node's), and on Bun every
+// server seen listening.
 const servers = new Set<WeakRef<net.Server>>();
 // The TLSSocket made around a socket: the object its owner holds.
 const outer = new WeakMap<net.Socket, net.Socket>();
@@ -66,6 +67,28 @@ function hookUnref(): void {
   };
 }
 
+/**
+ * Bun (1.4) publishes no `net.server.socket` and lists no handles: there an
+ * accepted socket is seen as its server emits 'connection', and a server as
+ * it emits 'listening' (else one that has accepted nothing stays unknown).
+ * Bun's net.Server inherits emit from EventEmitter; the wrapper goes on
+ * net.Server.prototype (tls.Server's too), on Bun only, for the life of the
+ * process, as tracking does.
+ */
+function hookServerEmit(): void {
+  type Emit = (this: net.Server, event: string | symbol, ...args: unknown[]) => boolean;
+  const proto = net.Server.prototype as unknown as { emit: Emit };
+  const original = proto.emit;
+  proto.emit = function (this: net.Server, event, ...args) {
+    if (event === 'connection' && args[0] instanceof net.Socket) add(args[0]);
+    else if (event === 'listening') {
+      servers.add(new WeakRef(this));
+      noteCreated(this);
+    }
+    return original.call(this, event, ...args);
+  };
+}
+
 function fromChannel({ socket }: { socket: net.Socket }): void {
   add(socket, fromChannel);
 }
@@ -81,6 +104,7 @@ export function trackChannels(): void {
   subscribe('net.client.socket', fromChannel as (message: unknown) => void);
   subscribe('net.server.socket', fromChannel as (message: unknown) => void);
   hookUnref();
+  if (runtime === 'Bun') hookServerEmit();
   // What was made before: the sockets and servers that keep the process alive now (an unref'd one is not found).
   for (const owner of activeHandles()) {
     if (owner instanceof net.Socket) add(owner);
@@ -165,7 +189,14 @@ export function socketsByFd(handles: readonly unknown[]): Map<number, net.Socket
   for (const ref of unrefd) {
     const socket = ref.deref();
     if (socket === undefined || socket.destroyed) unrefd.delete(ref);
-    else put(socket);
+    else if (LISTS_HANDLES) put(socket);
+    else {
+      // Bun: a TLSSocket made around a socket links to it (`_parent`) only after the connect() its constructor
+      // calls, where it was seen; and Bun has no _wrapHandle to hook (onTlsWrap). The link is read here.
+      const inner = innerOf(socket);
+      if (inner !== undefined) outer.set(inner, socket);
+      put(inner ?? socket);
+    }
   }
   return byFd;
 }
