@@ -1,10 +1,10 @@
 // Where and when a tracked socket was made. With stacks on, the JavaScript
 // stack at its creation is captured unformatted (V8 formats a captured
 // stack only when it is first read) and read once, on the first census or
-// report that names the socket: Node's frames and sockctl's own removed, the
-// first frame outside node_modules its `site`. An accepted socket has no
-// frame of the application's (Node makes it in its accept callback): its
-// site is where its server started listening.
+// report that names the socket: the runtime's frames and sockctl's own
+// removed, the first frame outside node_modules its `site`. An accepted
+// socket has no frame of the application's (Node makes it in its accept
+// callback): its site is where its server started listening.
 import * as net from 'node:net';
 import * as path from 'node:path';
 
@@ -79,8 +79,10 @@ const location = (frame: string): string => {
   const inParens = /\((.*)\)$/.exec(frame);
   return inParens ? inParens[1] : frame.replace(/^at (async )?/, '');
 };
+// The runtime's own frames: Node's (node:, internal/) and Bun's (node:), Deno's (ext:deno_node/..., ext:core/...).
 const ownOrNode = (where: string): boolean =>
   where.startsWith('node:') ||
+  where.startsWith('ext:') ||
   where.startsWith('internal/') ||
   where === '<anonymous>' ||
   OWN.some((d) => where.startsWith(d));
