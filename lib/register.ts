@@ -4,6 +4,7 @@
 // stops the application: a bad value is one warning at start-up; a failure
 // later is a line in the log.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { BroadcastChannel, isMainThread, threadId } from 'node:worker_threads';
 import { startTracking } from './census/registry';
 import { buildSocketReport, humanDuration, writeReport } from './census/report';
@@ -13,6 +14,7 @@ import { registerSocketMetrics as registerPrometheus } from './prometheus';
 import { readConfig } from './ops/config';
 import { leaveMarker } from './ops/marker';
 import { installPolicy } from './routes/install-policy';
+import { runtime } from './node-internals';
 
 const { config, warnings } = readConfig(process.env);
 
@@ -51,14 +53,38 @@ if (config.watch) {
 
 // The application's own prom-client registry, or the MeterProvider it registered with @opentelemetry/api: the
 // monitoring it serves already.
-// After the application's main module has run: that is where it sets up its MeterProvider.
-if (config.metrics !== undefined) setImmediate(registerMetrics);
+// After the application's main module has run: that is where it sets up its MeterProvider. Deno (2.9) runs the
+// main module after the first immediates and timers, and then fires 'load'.
+if (config.metrics !== undefined) {
+  if (runtime === 'Deno') {
+    const events = globalThis as unknown as { addEventListener(type: 'load', fn: () => void, o: object): void };
+    events.addEventListener('load', registerMetrics, { once: true });
+  } else setImmediate(registerMetrics);
+}
+
+/** Where the application's @opentelemetry/api is: from the working directory, else beside sockctl. */
+function resolveApi(): string {
+  const paths = [process.cwd(), __dirname];
+  if (runtime !== 'Bun') return require.resolve('@opentelemetry/api', { paths });
+  // Bun resolves what no node_modules holds from its own install cache: another copy than the application's,
+  // whose MeterProvider is not the one registered. A directory at a time, that copy passed over.
+  for (const dir of paths) {
+    try {
+      const file = require.resolve('@opentelemetry/api', { paths: [dir] });
+      if (file.includes(`${path.sep}node_modules${path.sep}`)) return file;
+    } catch {
+      // not from there
+    }
+  }
+  throw new Error(`cannot find @opentelemetry/api in node_modules from ${paths.join(' or ')}`);
+}
+
 function registerMetrics(): void {
   try {
     if (config.metrics === 'prometheus') {
       registerPrometheus({ watchdog, stuckAfterMs: config.watch?.after });
     } else {
-      const api = require(require.resolve('@opentelemetry/api', { paths: [process.cwd(), __dirname] })) as {
+      const api = require(resolveApi()) as {
         metrics: { getMeter(name: string): MeterLike };
       };
       registerOpenTelemetry(api.metrics.getMeter('sockctl'), { watchdog, stuckAfterMs: config.watch?.after });
@@ -99,4 +125,33 @@ if (config.reportSignal !== undefined && isMainThread) {
   const main = new BroadcastChannel(REPORTS);
   main.unref(); // never what keeps a worker alive
   main.onmessage = (event) => report(String((event as { data: unknown }).data));
+}
+
+// Node gives worker threads the hook through execArgv and NODE_OPTIONS. Bun (1.4) and Deno (2.9) run no preload in a
+// worker thread: Bun's Worker takes a `preload` list, to which each Worker made from now on adds the hook; Deno's
+// takes none, and the first Worker made says so.
+if (runtime !== 'Node') hookWorkers();
+function hookWorkers(): void {
+  // The module object itself (an `import *` is a copy): what the application's require() gets.
+  const workerThreads = require('node:worker_threads') as { Worker: typeof import('node:worker_threads').Worker };
+  type Options = import('node:worker_threads').WorkerOptions & { preload?: string | string[] };
+  const Original = workerThreads.Worker;
+  const hook = __filename;
+  let warned = false;
+  class Worker extends Original {
+    constructor(file: string | URL, options: Options = {}) {
+      if (runtime === 'Bun') options = { ...options, preload: [options.preload ?? []].flat().concat(hook) };
+      else if (!warned) {
+        warned = true;
+        process.emitWarning(
+          `${runtime} loads no --require in worker threads: sockctl's register hook does not run in this worker ` +
+            '(its sockets are tracked from its first census, without creation stacks, and it writes no report on ' +
+            'the signal)',
+          { code: 'SOCKCTL_RUNTIME' },
+        );
+      }
+      super(file, options);
+    }
+  }
+  workerThreads.Worker = Worker;
 }
