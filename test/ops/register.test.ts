@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { onCleanup, tempDir } from '../helpers/cleanup';
-import { QEMU_CENSUS, under, windows } from '../helpers/platform';
+import { QEMU_CENSUS, runtime, under, windows } from '../helpers/platform';
 import { waitFor } from '../helpers/sockets';
 import { parseSs, ssOf, ssStates } from '../witness/ss';
 
@@ -37,6 +37,21 @@ function ready() {
 setInterval(() => {}, 1000);
 `;
 
+/**
+ * The arguments that start `script` with the hook, as a user writes them. Deno spells them its own way
+ * (`deno run --require`, `--preload` for what Node loads with --import): given Node's flags on process.execPath, its
+ * child_process starts `deno run` without them, silently (2.9).
+ */
+function withHook(script: string, how: '--require' | '--import' = '--require'): string[] {
+  if (runtime === 'Deno') {
+    return ['run', '-A', '--unstable-detect-cjs', how === '--import' ? '--preload' : '--require', register, script];
+  }
+  return [how, how === '--import' ? `file://${register}` : register, script];
+}
+
+/** The hook in the environment, which the processes a program starts inherit: Bun reads BUN_OPTIONS, not NODE_OPTIONS (1.4). */
+const hookInEnv = { [runtime === 'Bun' ? 'BUN_OPTIONS' : 'NODE_OPTIONS']: `--require ${register}` };
+
 /** Starts the application with the hook and `env`; resolves with it and the 4-tuple it printed. */
 async function startApp(
   dir: string,
@@ -45,7 +60,7 @@ async function startApp(
 ): Promise<{ child: ChildProcess; tuple: ReturnType<typeof JSON.parse>; stderr: () => string }> {
   const app = path.join(dir, 'app.js');
   fs.writeFileSync(app, APP);
-  const child = spawn(process.execPath, [how, how === '--import' ? `file://${register}` : register, app], {
+  const child = spawn(process.execPath, withHook(app, how), {
     env: { ...process.env, ...env },
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -148,12 +163,17 @@ describe.skipIf(windows || under('qemu', QEMU_CENSUS))('the register hook and th
     expect(child.exitCode).toBeNull();
   });
 
-  it('NODE_OPTIONS reaches cluster workers: each is asked for its own report by its own pid', async () => {
-    const dir = tempDir('sockctl-ops-');
-    const app = path.join(dir, 'cluster.js');
-    fs.writeFileSync(
-      app,
-      `const cluster = require('node:cluster');
+  const DENO_CLUSTER =
+    'a cluster worker of Deno (2.9) given --require in NODE_OPTIONS runs the preload and never its own script, and one ' +
+    'on the command line does not reach the workers';
+  it.skipIf(under('Deno', DENO_CLUSTER))(
+    'NODE_OPTIONS reaches cluster workers: each is asked for its own report by its own pid',
+    async () => {
+      const dir = tempDir('sockctl-ops-');
+      const app = path.join(dir, 'cluster.js');
+      fs.writeFileSync(
+        app,
+        `const cluster = require('node:cluster');
 const net = require('node:net');
 if (cluster.isPrimary) {
   const worker = cluster.fork();
@@ -162,30 +182,34 @@ if (cluster.isPrimary) {
   const server = net.createServer().listen(0, '127.0.0.1', () => process.send({ listening: true }));
 }
 `,
-    );
-    const child = spawn(process.execPath, [app], {
-      env: { ...process.env, NODE_OPTIONS: `--require ${register}`, SOCKCTL_REPORT_DIR: dir, SOCKCTL_LOG: 'none' },
-      cwd: dir,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    onCleanup(() => child.kill('SIGKILL'));
-    let out = '';
-    child.stdout!.on('data', (d) => (out += d));
-    const { primary, worker } = await waitFor(
-      'the worker to listen',
-      () => (out.includes('\n') ? JSON.parse(out) : undefined),
-      15_000,
-    );
-    expect(primary).toBe(child.pid);
-    for (const pid of [worker, primary]) {
-      const r = runCli(['report', String(pid)]);
-      expect(r.stderr).toBe('');
-      expect(r.stdout).toContain(`socket report of pid ${pid}`);
-    }
-  });
+      );
+      const child = spawn(process.execPath, [app], {
+        env: { ...process.env, ...hookInEnv, SOCKCTL_REPORT_DIR: dir, SOCKCTL_LOG: 'none' },
+        cwd: dir,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      onCleanup(() => child.kill('SIGKILL'));
+      let out = '';
+      child.stdout!.on('data', (d) => (out += d));
+      const { primary, worker } = await waitFor(
+        'the worker to listen',
+        () => (out.includes('\n') ? JSON.parse(out) : undefined),
+        15_000,
+      );
+      expect(primary).toBe(child.pid);
+      for (const pid of [worker, primary]) {
+        const r = runCli(['report', String(pid)]);
+        expect(r.stderr).toBe('');
+        expect(r.stdout).toContain(`socket report of pid ${pid}`);
+      }
+    },
+  );
 
-  it('a worker thread runs under the hook too, and its census names its own sockets', () => {
-    const script = `
+  const DENO_WORKERS = 'Deno (2.9) loads no --require in worker threads, from the command line or NODE_OPTIONS';
+  it.skipIf(under('Deno', DENO_WORKERS))(
+    'a worker thread runs under the hook too, and its census names its own sockets',
+    () => {
+      const script = `
       const { Worker } = require('node:worker_threads');
       const w = new Worker(\`
         const net = require('node:net');
@@ -199,21 +223,35 @@ if (cluster.isPrimary) {
           });
         });\`, { eval: true });
       w.on('message', (n) => process.stdout.write(String(n)));`;
+      const r = spawnSync(process.execPath, ['-e', script], {
+        encoding: 'utf8',
+        timeout: 30_000,
+        env: { ...process.env, ...hookInEnv, SOCKCTL_STACKS: '1', SOCKCTL_LOG: 'none' },
+      });
+      expect(r.stderr).toBe('');
+      // Its client and the socket its server accepted, each with the site it was made at.
+      expect(r.stdout).toBe('2');
+    },
+  );
+
+  it.runIf(runtime === 'Deno')('on Deno, the first worker thread made warns that the hook does not run in it', () => {
+    const script = `new (require('node:worker_threads').Worker)('0', { eval: true });`;
     const r = spawnSync(process.execPath, ['-e', script], {
       encoding: 'utf8',
       timeout: 30_000,
-      env: { ...process.env, NODE_OPTIONS: `--require ${register}`, SOCKCTL_STACKS: '1', SOCKCTL_LOG: 'none' },
+      env: { ...process.env, ...hookInEnv, SOCKCTL_LOG: 'none' },
     });
-    expect(r.stderr).toBe('');
-    // Its client and the socket its server accepted, each with the site it was made at.
-    expect(r.stdout).toBe('2');
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/\[SOCKCTL_RUNTIME\] Warning: Deno loads no --require in worker threads/);
   });
 
-  it('the report signal reaches worker threads: each writes a report of its own sockets, named by their sites', async () => {
-    const dir = tempDir('sockctl-ops-');
-    // The same leak in the main thread and in a worker: a server (its listen, line 4 of the leak) that never ends what
-    // its two clients (line 7) closed.
-    const leak = `const net = require('node:net');
+  it.skipIf(under('Deno', DENO_WORKERS))(
+    'the report signal reaches worker threads: each writes a report of its own sockets, named by their sites',
+    async () => {
+      const dir = tempDir('sockctl-ops-');
+      // The same leak in the main thread and in a worker: a server (its listen, line 4 of the leak) that never ends what
+      // its two clients (line 7) closed.
+      const leak = `const net = require('node:net');
 const kept = [];
 const server = net.createServer({ allowHalfOpen: true }, (s) => { s.resume(); kept.push(s); });
 server.listen(0, '127.0.0.1', () => {
@@ -224,57 +262,62 @@ server.listen(0, '127.0.0.1', () => {
   }
 });
 `;
-    fs.writeFileSync(
-      path.join(dir, 'worker.js'),
-      leak + "function done() { require('node:worker_threads').parentPort.postMessage('up'); }\n",
-    );
-    fs.writeFileSync(
-      path.join(dir, 'main.js'),
-      `const { Worker } = require('node:worker_threads');
+      fs.writeFileSync(
+        path.join(dir, 'worker.js'),
+        leak + "function done() { require('node:worker_threads').parentPort.postMessage('up'); }\n",
+      );
+      fs.writeFileSync(
+        path.join(dir, 'main.js'),
+        `const { Worker } = require('node:worker_threads');
 ${leak}let up = 0;
 function done() { if (++up === 2) console.log(JSON.stringify({ threadId: worker.threadId })); }
 const worker = new Worker(require('node:path').join(__dirname, 'worker.js'));
 worker.on('message', done);
 setInterval(() => {}, 1000);
 `,
-    );
-    const child = spawn(process.execPath, ['--require', register, path.join(dir, 'main.js')], {
-      env: { ...process.env, SOCKCTL_STACKS: '1', SOCKCTL_REPORT_DIR: dir, SOCKCTL_LOG: 'none' },
-      cwd: dir,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    onCleanup(() => child.kill('SIGKILL'));
-    let out = '';
-    child.stdout!.on('data', (d) => (out += d));
-    const { threadId } = await waitFor('both leaks', () => (out.includes('\n') ? JSON.parse(out) : undefined), 15_000);
-    const r = runCli(['report', String(child.pid)]);
-    expect(r.stderr).toBe('');
-    const name = await waitFor('the worker’s report', () =>
-      fs.readdirSync(dir).find((f) => f.includes(`.${child.pid}.${threadId}.`) && f.endsWith('.json')),
-    );
-    const ofWorker = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8'));
-    expect(ofWorker.header).toMatchObject({ pid: child.pid, threadId, scope: 'thread' });
-    // Its own: its listener and the two sockets it accepted (made at its listen), and its two clients.
-    expect(ofWorker.counts).toEqual({ CLOSE_WAIT: 2, FIN_WAIT_2: 2, LISTEN: 1 });
-    const sites = ofWorker.sockets.map((s: { state: string; site?: string }) => `${s.state} ${s.site}`).sort();
-    expect(sites).toEqual([
-      expect.stringMatching(/^CLOSE_WAIT .*worker\.js:4:\d+$/),
-      expect.stringMatching(/^CLOSE_WAIT .*worker\.js:4:\d+$/),
-      expect.stringMatching(/^FIN_WAIT_2 .*worker\.js:7:\d+$/),
-      expect.stringMatching(/^FIN_WAIT_2 .*worker\.js:7:\d+$/),
-      expect.stringMatching(/^LISTEN .*worker\.js:4:\d+$/),
-    ]);
-    expect(ofWorker.summary).toMatch(/^2 sockets in CLOSE_WAIT, 2 of them created at worker\.js:4:\d+/);
-    // The main thread's is the process's: all four CLOSE_WAIT sockets, its own two by their site (its file has one
-    // line more at the top).
-    const main = fs.readdirSync(dir).find((f) => f.includes(`.${child.pid}.0.`))!;
-    const ofMain = JSON.parse(fs.readFileSync(path.join(dir, main), 'utf8'));
-    expect(ofMain.header.scope).toBe('process');
-    expect(ofMain.counts.CLOSE_WAIT).toBe(4);
-    expect(ofMain.groups.bySite).toContainEqual(
-      expect.objectContaining({ state: 'CLOSE_WAIT', key: expect.stringMatching(/main\.js:5:\d+$/), count: 2 }),
-    );
-  });
+      );
+      const child = spawn(process.execPath, withHook(path.join(dir, 'main.js')), {
+        env: { ...process.env, SOCKCTL_STACKS: '1', SOCKCTL_REPORT_DIR: dir, SOCKCTL_LOG: 'none' },
+        cwd: dir,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      onCleanup(() => child.kill('SIGKILL'));
+      let out = '';
+      child.stdout!.on('data', (d) => (out += d));
+      const { threadId } = await waitFor(
+        'both leaks',
+        () => (out.includes('\n') ? JSON.parse(out) : undefined),
+        15_000,
+      );
+      const r = runCli(['report', String(child.pid)]);
+      expect(r.stderr).toBe('');
+      const name = await waitFor('the worker’s report', () =>
+        fs.readdirSync(dir).find((f) => f.includes(`.${child.pid}.${threadId}.`) && f.endsWith('.json')),
+      );
+      const ofWorker = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8'));
+      expect(ofWorker.header).toMatchObject({ pid: child.pid, threadId, scope: 'thread' });
+      // Its own: its listener and the two sockets it accepted (made at its listen), and its two clients.
+      expect(ofWorker.counts).toEqual({ CLOSE_WAIT: 2, FIN_WAIT_2: 2, LISTEN: 1 });
+      const sites = ofWorker.sockets.map((s: { state: string; site?: string }) => `${s.state} ${s.site}`).sort();
+      expect(sites).toEqual([
+        expect.stringMatching(/^CLOSE_WAIT .*worker\.js:4:\d+$/),
+        expect.stringMatching(/^CLOSE_WAIT .*worker\.js:4:\d+$/),
+        expect.stringMatching(/^FIN_WAIT_2 .*worker\.js:7:\d+$/),
+        expect.stringMatching(/^FIN_WAIT_2 .*worker\.js:7:\d+$/),
+        expect.stringMatching(/^LISTEN .*worker\.js:4:\d+$/),
+      ]);
+      expect(ofWorker.summary).toMatch(/^2 sockets in CLOSE_WAIT, 2 of them created at worker\.js:4:\d+/);
+      // The main thread's is the process's: all four CLOSE_WAIT sockets, its own two by their site (its file has one
+      // line more at the top).
+      const main = fs.readdirSync(dir).find((f) => f.includes(`.${child.pid}.0.`))!;
+      const ofMain = JSON.parse(fs.readFileSync(path.join(dir, main), 'utf8'));
+      expect(ofMain.header.scope).toBe('process');
+      expect(ofMain.counts.CLOSE_WAIT).toBe(4);
+      expect(ofMain.groups.bySite).toContainEqual(
+        expect.objectContaining({ state: 'CLOSE_WAIT', key: expect.stringMatching(/main\.js:5:\d+$/), count: 2 }),
+      );
+    },
+  );
 
   it('SOCKCTL_METRICS=opentelemetry: the instruments go on the MeterProvider the application registered', async () => {
     const dir = tempDir('sockctl-ops-');
@@ -294,7 +337,7 @@ require('node:http').createServer((q, s) => exporter.getMetricsRequestHandler(q,
 });
 ${APP}`,
     );
-    const child = spawn(process.execPath, ['--require', register, app], {
+    const child = spawn(process.execPath, withHook(app), {
       env: { ...process.env, SOCKCTL_METRICS: 'opentelemetry', SOCKCTL_LOG: 'none' },
       cwd: dir,
       stdio: ['ignore', 'pipe', 'pipe'],
