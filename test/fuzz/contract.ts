@@ -46,6 +46,8 @@ export const VALID: Want = {
 };
 export const must = (codes: readonly string[]): Want => ({ codes, fails: true });
 
+const BUN = process.versions.bun !== undefined;
+
 function isSystemError(err: unknown): boolean {
   const e = err as { code?: unknown; errno?: unknown; syscall?: unknown };
   return (
@@ -53,7 +55,8 @@ function isSystemError(err: unknown): boolean {
     typeof e.code === 'string' &&
     /^E[A-Z0-9]+$/.test(e.code) &&
     Number.isInteger(e.errno) &&
-    (e.errno as number) < 0 &&
+    // Bun's own net errors, which sockctl's listen() passes on, carry a positive errno (Bun 1.4).
+    ((e.errno as number) < 0 || (BUN && (e.errno as number) > 0)) &&
     typeof e.syscall === 'string'
   );
 }

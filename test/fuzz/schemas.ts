@@ -106,7 +106,7 @@ const host: Field = {
   check: (v) => (v === undefined ? undefined : typeof v !== 'string' ? TYPE : v === '' ? VALUE : undefined),
 };
 
-/** Windows: what must precede bind cannot reach Node's socket, and is refused. */
+/** Windows, Bun, Deno: what must precede bind cannot reach the runtime's socket, and is refused. */
 function beforeBind(o: Record<string, unknown>, refused: readonly string[]): Codes {
   if (o.reusePort === true && !sockctl.features.reusePort) return UNAVAILABLE;
   if (!sockctl.features.bindHelpers && refused.some((key) => o[key] === true)) return UNAVAILABLE;
@@ -165,7 +165,8 @@ export const connectOptions: Schema = {
     reusePort: bool,
   },
   base: (ctx) => ({ host: '127.0.0.1', port: ctx.port }),
-  cross: (o) => beforeBind(o, ['reuseAddress']),
+  // reusePort too where no socket is adopted: Windows has none, Bun's and Deno's connect() takes none.
+  cross: (o) => beforeBind(o, ['reuseAddress', 'reusePort']),
   // An IPv6 local address makes 'localhost' an IPv6-only lookup, which the
   // hosts file cannot answer: that one would go to DNS.
   fix: (o) => {
@@ -186,7 +187,7 @@ export function bindDgramOptions(ipv6: boolean): Schema {
     cross: (o) => {
       const family = o.address === undefined ? (ipv6 ? 6 : 4) : familyOf(o.address);
       if (family !== 0 && family !== (ipv6 ? 6 : 4)) return VALUE;
-      if (!sockctl.features.bindHelpers) return beforeBind(o, ['reuseAddress', 'ipv6Only']);
+      if (!sockctl.features.bindHelpers) return beforeBind(o, ['reuseAddress', 'reusePort', 'ipv6Only']);
       return beforeBind(o, []) ?? (o.ipv6Only !== undefined && family !== 6 ? VALUE : undefined);
     },
   };

@@ -36,6 +36,12 @@ export const QEMU_TCP_INFO = 'qemu-user copies only 4 bytes of TCP_INFO';
 /** Why the census tests are skipped under qemu; a qemu-only test in test/census/census.test.ts checks it. */
 export const QEMU_CENSUS = 'qemu-user refuses NETLINK_SOCK_DIAG sockets and copies only 4 bytes of TCP_INFO';
 
+/**
+ * Why a test that hands Node a socket made first (`new net.Socket({ fd })`)
+ * is skipped on Bun and Deno: both connect a socket of their own instead.
+ */
+export const NO_ADOPTION = 'new net.Socket({ fd }) is not adopted: the runtime connects a socket of its own';
+
 /** Windows: targets are SOCKETs, witnesses are netstat and Winsock's answers, not /proc. */
 export const windows = process.platform === 'win32';
 

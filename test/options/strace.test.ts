@@ -3,6 +3,7 @@
 // of an invalid policy, makes no system call at all.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { NO_ADOPTION, runtime, under } from '../helpers/platform';
 import { apply, constants, features, getOption, optionNames, type OptionName, type Policy } from '../../lib';
 import { BINDING_PATH } from '../helpers/native';
 import { portOf, type Host } from '../helpers/sockets';
@@ -96,77 +97,81 @@ describe.runIf(linux).each(hosts)('the system calls strace sees on %s', (host) =
     expect(straceWorks()).toBe(true);
   });
 
-  it('sets every pre-bind and pre-connect option before bind and connect, and nothing too late', async () => {
-    const s = await server(host);
-    const congestion = features.congestion ? otherCongestion(getOption(unboundTcp(host), 'congestion')) : undefined;
-    const wanted: Policy = {
-      recvBufferBytes: 40_000,
-      sendBufferBytes: 40_000,
-      tos: 0x28,
-      bindAddressNoPort: true,
-      ipv6Only: v6 ? true : undefined,
-      bindToDevice: 'lo',
-      mark: 0x5eed,
-      fastOpenConnect: true,
-      congestion,
-      maxSegBytes: 1000,
-      freeBind: true,
-      transparent: true,
-      synRetries: 3,
-    };
-    const before = allowed(wanted);
-    const tooLate = (['bindAddressNoPort', 'maxSegBytes', 'synRetries'] as const).filter((name) => features[name]);
-    const after = allowed({ tos: 0x10, bindAddressNoPort: true, maxSegBytes: 1200, synRetries: 4 });
+  it.skipIf(runtime !== undefined && under(runtime, NO_ADOPTION))(
+    'sets every pre-bind and pre-connect option before bind and connect, and nothing too late',
+    async () => {
+      const s = await server(host);
+      const congestion = features.congestion ? otherCongestion(getOption(unboundTcp(host), 'congestion')) : undefined;
+      const wanted: Policy = {
+        recvBufferBytes: 40_000,
+        sendBufferBytes: 40_000,
+        tos: 0x28,
+        bindAddressNoPort: true,
+        ipv6Only: v6 ? true : undefined,
+        bindToDevice: 'lo',
+        mark: 0x5eed,
+        fastOpenConnect: true,
+        congestion,
+        maxSegBytes: 1000,
+        freeBind: true,
+        transparent: true,
+        synRetries: 3,
+      };
+      const before = allowed(wanted);
+      const tooLate = (['bindAddressNoPort', 'maxSegBytes', 'synRetries'] as const).filter((name) => features[name]);
+      const after = allowed({ tos: 0x10, bindAddressNoPort: true, maxSegBytes: 1200, synRetries: 4 });
 
-    const [report, calls] = await straced(host, portOf(s), before, after);
-    const trace = calls.map((c) => c.line).join('\n');
+      const [report, calls] = await straced(host, portOf(s), before, after);
+      const trace = calls.map((c) => c.line).join('\n');
 
-    const names = optionNames.filter((name) => name in before);
-    expect(report.before).toEqual({ applied: names, skipped: [] });
-    expect(report.invalid).toEqual(['ERR_OUT_OF_RANGE', 'ERR_INVALID_ARG_VALUE', 'ERR_OUT_OF_RANGE']);
-    expect(report.after).toEqual({
-      applied: features.tos ? ['tos'] : [],
-      skipped: tooLate.map((name) => ({ name, reason: 'too-late' })),
-    });
+      const names = optionNames.filter((name) => name in before);
+      expect(report.before).toEqual({ applied: names, skipped: [] });
+      expect(report.invalid).toEqual(['ERR_OUT_OF_RANGE', 'ERR_INVALID_ARG_VALUE', 'ERR_OUT_OF_RANGE']);
+      expect(report.after).toEqual({
+        applied: features.tos ? ['tos'] : [],
+        skipped: tooLate.map((name) => ({ name, reason: 'too-late' })),
+      });
 
-    const bindAt = calls.findIndex((c) => c.call === 'bind');
-    const connectAt = calls.findIndex((c) => c.call === 'connect');
-    expect(bindAt, trace).toBeGreaterThanOrEqual(0);
-    expect(connectAt, trace).toBeGreaterThan(bindAt);
-    expect(calls[bindAt].rc, trace).toBe(0);
-    // With IP_BIND_ADDRESS_NO_PORT the bind reserves no port.
-    if (before.bindAddressNoPort) expect(calls[bindAt].args, trace).toMatch(/htons\(0\)/);
+      const bindAt = calls.findIndex((c) => c.call === 'bind');
+      const connectAt = calls.findIndex((c) => c.call === 'connect');
+      expect(bindAt, trace).toBeGreaterThanOrEqual(0);
+      expect(connectAt, trace).toBeGreaterThan(bindAt);
+      expect(calls[bindAt].rc, trace).toBe(0);
+      // With IP_BIND_ADDRESS_NO_PORT the bind reserves no port.
+      if (before.bindAddressNoPort) expect(calls[bindAt].args, trace).toMatch(/htons\(0\)/);
 
-    // Each option of the policy: one setsockopt with its exact value, before
-    // bind (and so before connect), in table order, accepted by the kernel.
-    let last = -1;
-    for (const name of names) {
-      const pattern = straceArgs(name, before[name], v6);
-      const at = calls.findIndex((c) => c.call === 'setsockopt' && pattern.test(c.args));
-      expect(at, `${name}: ${pattern}\n${trace}`).toBeGreaterThan(last);
-      expect(at, `${name} before bind\n${trace}`).toBeLessThan(bindAt);
-      expect(calls[at].rc, trace).toBe(0);
-      last = at;
-    }
-    // The invalid policies set nothing: no tos 17 anywhere.
-    if (features.tos) {
-      const tos17 = straceArgs('tos', 17, v6);
-      expect(
-        calls.filter((c) => c.call === 'setsockopt' && tos17.test(c.args)),
-        trace,
-      ).toEqual([]);
-    }
-    // After connect: tos (any time) is set; the too-late ones make no call.
-    const afterConnect = calls.slice(connectAt + 1).filter((c) => c.call === 'setsockopt');
-    const expectedAfter = features.tos ? [straceArgs('tos', 0x10, v6)] : [];
-    expect(afterConnect.length, trace).toBe(expectedAfter.length);
-    expectedAfter.forEach((pattern, i) => expect(afterConnect[i].args, trace).toMatch(pattern));
-    for (const name of tooLate) {
-      const pattern = straceArgs(name, after[name], v6);
-      expect(
-        afterConnect.some((c) => pattern.test(c.args)),
-        `${name} after connect\n${trace}`,
-      ).toBe(false);
-    }
-  }, 60_000);
+      // Each option of the policy: one setsockopt with its exact value, before
+      // bind (and so before connect), in table order, accepted by the kernel.
+      let last = -1;
+      for (const name of names) {
+        const pattern = straceArgs(name, before[name], v6);
+        const at = calls.findIndex((c) => c.call === 'setsockopt' && pattern.test(c.args));
+        expect(at, `${name}: ${pattern}\n${trace}`).toBeGreaterThan(last);
+        expect(at, `${name} before bind\n${trace}`).toBeLessThan(bindAt);
+        expect(calls[at].rc, trace).toBe(0);
+        last = at;
+      }
+      // The invalid policies set nothing: no tos 17 anywhere.
+      if (features.tos) {
+        const tos17 = straceArgs('tos', 17, v6);
+        expect(
+          calls.filter((c) => c.call === 'setsockopt' && tos17.test(c.args)),
+          trace,
+        ).toEqual([]);
+      }
+      // After connect: tos (any time) is set; the too-late ones make no call.
+      const afterConnect = calls.slice(connectAt + 1).filter((c) => c.call === 'setsockopt');
+      const expectedAfter = features.tos ? [straceArgs('tos', 0x10, v6)] : [];
+      expect(afterConnect.length, trace).toBe(expectedAfter.length);
+      expectedAfter.forEach((pattern, i) => expect(afterConnect[i].args, trace).toMatch(pattern));
+      for (const name of tooLate) {
+        const pattern = straceArgs(name, after[name], v6);
+        expect(
+          afterConnect.some((c) => pattern.test(c.args)),
+          `${name} after connect\n${trace}`,
+        ).toBe(false);
+      }
+    },
+    60_000,
+  );
 });
