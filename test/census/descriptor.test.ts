@@ -8,9 +8,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fdOf, listSockets, trackSockets } from '../../lib';
-import { onCleanup, track } from '../helpers/cleanup';
+import { onCleanup, tempDir, track } from '../helpers/cleanup';
 import { censusRecords } from '../helpers/native';
-import { QEMU_CENSUS, under } from '../helpers/platform';
+import { QEMU_CENSUS, runtime, under } from '../helpers/platform';
 import { duplicated, portOf, tupleOf, waitFor, type Host } from '../helpers/sockets';
 import { ssStates } from '../witness/ss';
 import { straceNode } from '../witness/strace';
@@ -45,6 +45,35 @@ async function someOfEachState(host: Host) {
   return { server, idle, unread, halfClosed, clients };
 }
 
+/** The backlog of the listener on `host`:`port`, as ss shows it (its Send-Q). */
+function ssBacklog(host: Host, port: number): number {
+  const src = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  const out = execFileSync('ss', ['-Hltn', 'src', src], { encoding: 'utf8' }).trim().split(/\s+/);
+  return Number(out[2]);
+}
+
+/**
+ * Linux: this process's descriptors of sockets the kernel lists in `state` (a /proc/net/tcp state number): a
+ * witness outside sockctl and outside the runtime, whose descriptors Deno gives out to no one. Its source, for a child.
+ */
+const DESCRIPTORS_IN_STATE = `function descriptorsInState(state) {
+  const fs = require('node:fs');
+  const inodes = new Set();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of fs.readFileSync(table, 'utf8').split('\\n').slice(1)) {
+      const f = line.trim().split(/\\s+/);
+      if (f[3] === state) inodes.add(f[9]);
+    }
+  }
+  return fs.readdirSync('/proc/self/fd').map(Number).filter((fd) => {
+    try {
+      return inodes.has(/^socket:\\[(\\d+)\\]$/.exec(fs.readlinkSync('/proc/self/fd/' + fd))?.[1]);
+    } catch {
+      return false; // the directory's own descriptor, closed once read
+    }
+  });
+}`;
+
 const key = (r: ReturnType<typeof censusRecords>[number]) =>
   `${r.fd} ${r.stateNumber} ${r.localAddress}:${r.localPort} ${r.remoteAddress}:${r.remotePort} q${r.receiveQueue}/${r.sendQueue}`;
 
@@ -70,7 +99,10 @@ describe.skipIf(skip).each<Host>(['127.0.0.1', '::1'])('the census by descriptor
       'FIN_WAIT_2',
       'LISTEN',
     ]);
-    expect(entries.find((e) => e.state === 'LISTEN')).toMatchObject({ receiveQueue: 0, sendQueue: 77, server });
+    // A listener's send queue is its backlog. Bun listens with one of its own, whatever it is given: there the
+    // kernel's, seen by ss, is expected.
+    const backlog = runtime === 'Bun' ? ssBacklog(host, port) : 77;
+    expect(entries.find((e) => e.state === 'LISTEN')).toMatchObject({ receiveQueue: 0, sendQueue: backlog, server });
     expect(entries.find((e) => e.fd === fdOf(unread))).toMatchObject({ receiveQueue: 4, socket: unread });
     expect(entries.find((e) => e.state === 'CLOSE_WAIT')).toMatchObject({ fd: fdOf(halfClosed), socket: halfClosed });
     expect(ssStates(tupleOf(halfClosed))).toEqual(['CLOSE-WAIT']);
@@ -107,28 +139,38 @@ time.sleep(60)`,
       const lines = out.stdout.split('\n').filter((l) => l.trim() !== '');
       return lines.length === 1 ? Number(/:(\d+)\s/.exec(lines[0].trim())?.[1]) : undefined;
     });
-    const entry = listSockets().find((e) => e.fd === fdOf(pending));
+    const entry = listSockets().find((e) => e.localPort === synSent);
+    // Deno gives a socket still connecting neither a descriptor nor a local address: nothing ties it to its record.
+    const mapped = !under('Deno', 'a socket still connecting has no descriptor and no local address to be found by');
     expect(entry).toMatchObject({
       state: 'SYN_SENT',
       localPort: synSent,
       remoteAddress: host,
       remotePort: port,
-      socket: pending,
+      socket: mapped ? pending : undefined,
     });
-    expect(listSockets({ state: 'SYN_SENT' }).map((e) => e.fd)).toContain(fdOf(pending));
+    if (mapped) expect(entry!.fd).toBe(fdOf(pending));
+    expect(listSockets({ state: 'SYN_SENT' }).map((e) => e.fd)).toContain(entry!.fd);
   });
 });
 
 describe.skipIf(skip)('the census by descriptor', () => {
   it('lists a socket whose descriptor this process holds twice once', async () => {
     const { clients, idle } = await someOfEachState('127.0.0.1');
-    const copy = await duplicated(idle);
-    const fds = [fdOf(idle), fdOf(copy)];
-    expect(fds[0]).not.toBe(fds[1]);
-    expect(fs.readlinkSync(`/proc/self/fd/${fds[1]}`)).toBe(fs.readlinkSync(`/proc/self/fd/${fds[0]}`));
+    await duplicated(idle);
+    // The two descriptors, as the kernel lists them (Deno finds one of them by the socket's endpoints).
+    const link = fs.readlinkSync(`/proc/self/fd/${fdOf(idle)}`);
+    const fds = fs.readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return fs.readlinkSync(`/proc/self/fd/${fd}`) === link;
+      } catch {
+        return false; // the directory's own descriptor, closed once read
+      }
+    });
+    expect(fds).toHaveLength(2);
     const same = listSockets().filter((e) => e.remotePort === clients[0].localPort);
     expect(same).toHaveLength(1);
-    expect(fds).toContain(same[0].fd);
+    expect(fds).toContain(String(same[0].fd));
   });
 
   // Under strace: a process with 20 connections, two of them half-closed, takes a CLOSE_WAIT census between two
@@ -163,9 +205,11 @@ describe.skipIf(skip)('the census by descriptor', () => {
         fs.ftruncateSync(marker, 0);
         const found = listSockets({ state: 'CLOSE_WAIT' }).map((e) => e.fd);
         fs.ftruncateSync(marker, 0);
-        console.log(JSON.stringify({ found, table, stuck: accepted.slice(0, 2).map((s) => s._handle.fd) }));
+        // The two half-closed, by the kernel's word (state 08: CLOSE_WAIT), read after the second marker.
+        console.log(JSON.stringify({ found, table, stuck: descriptorsInState('08') }));
         process.exit(0);
-      });`;
+      });
+      ${DESCRIPTORS_IN_STATE}`;
     const { stdout, calls } = await straceNode(script, [], ['getsockopt', 'ftruncate', 'getdents64']);
     const out = JSON.parse(stdout) as { found: number[]; stuck: number[]; table: number };
     expect(out.found.sort()).toEqual(out.stuck.sort());
@@ -214,7 +258,11 @@ describe.skipIf(skip)('the census by descriptor', () => {
         console.log(JSON.stringify({ table, ours: ours.length }));
         process.exit(0);
       });`;
-    const out = execFileSync('sh', ['-c', 'ulimit -n 100 && exec "$0" -e "$1"', process.execPath, script], {
+    const file = path.join(tempDir('sockctl-census-'), 'child.cjs');
+    fs.writeFileSync(file, script);
+    // Deno runs a file with its own command (`deno run`); Node and Bun take the file.
+    const run = runtime === 'Deno' ? ['run', '-A', file] : [file];
+    const out = execFileSync('sh', ['-c', 'ulimit -n 100 && exec "$@"', 'sh', process.execPath, ...run], {
       encoding: 'utf8',
       timeout: 30_000,
     });
