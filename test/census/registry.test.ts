@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { QEMU_CENSUS, under } from '../helpers/platform';
+import { QEMU_CENSUS, runtime, under } from '../helpers/platform';
 import { trackSockets } from '../../lib';
 import { socketsByFd, unrefdCount } from '../../lib/census/registry';
 import { activeHandles } from '../../lib/node-internals';
@@ -88,13 +88,17 @@ describe('socket tracking', () => {
           process.exit(0);
         })();`;
       const out = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000 });
-      // Made unref'd before tracking, a socket is in no list of Node's; one unref'd after it is remembered.
+      // Bun lists no handles: there what was made before tracking is found by nothing (the listener, by the socket
+      // it accepts after).
+      const before = !under('Bun', 'Bun lists no handles: the sockets and servers made before tracking stay unnamed');
+      // Made unref'd before tracking, a socket is in no list of Node's (Deno's lists it); one unref'd after it is
+      // remembered.
       expect(JSON.parse(out)).toEqual({
-        client: true,
-        accepted: true,
+        client: before,
+        accepted: before,
         listener: true,
-        lone: true,
-        unrefd: true,
+        lone: before,
+        unrefd: runtime !== 'Deno',
         // The kernel's census lists the unref'd socket too (without its object); Windows' lists what it can name.
         first: process.platform === 'win32' ? 5 : 6,
         later: true,
