@@ -12,7 +12,7 @@ import type * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import { apply, type ApplyResult } from '../options/api';
 import type { Policy } from '../options/types';
-import { handleOf, innerOf, isTcpWrap, subscribe, tcpHandleOf } from '../node-internals';
+import { handleOf, innerOf, isTcpWrap, runtime, subscribe, tcpHandleOf } from '../node-internals';
 import { fdOf, type Target } from '../target';
 import { validateFunction, validateKeys, validateObject } from '../validate';
 import { holder, validateHoldOptions, without, type Hold, type Override, type Precedence } from './hold';
@@ -197,6 +197,23 @@ function setter(policy: Policy, options: PolicyOptions, installed: () => boolean
  * - UDP sockets (`udp.socket`): once bound, without the TCP-only options.
  * Each socket is set once.
  */
+let warnedBun = false;
+
+/**
+ * Bun (1.4) publishes no `net` channel: the connect hook reaches its client
+ * sockets, but accepted sockets and listeners go unreached. Said once;
+ * unreached() names them.
+ */
+function warnOnBun(): void {
+  if (runtime !== 'Bun' || warnedBun) return;
+  warnedBun = true;
+  process.emitWarning(
+    'installPolicy: Bun publishes no net channel, so accepted sockets and listeners are not reached ' +
+      '(unreached() lists them); client sockets are',
+    { code: 'SOCKCTL_RUNTIME' },
+  );
+}
+
 export function installPolicy(given: Policy, options: PolicyOptions = {}): InstalledPolicy {
   const policy = checkPolicy(given, 'policy');
   validateObject(options, 'options');
@@ -204,6 +221,7 @@ export function installPolicy(given: Policy, options: PolicyOptions = {}): Insta
   validateFunction(options.onApply, 'options.onApply');
   validateFunction(options.onError, 'options.onError');
   validateHoldOptions(options, 'options');
+  warnOnBun();
   let installed = true;
   const set = setter(policy, options, () => installed);
   const seen = new WeakSet<object>();
