@@ -95,7 +95,8 @@ function registerMetrics(): void {
 }
 
 // A signal reaches the main thread only. It writes the process's report and passes the request on to the worker
-// threads that run the hook (NODE_OPTIONS and execArgv reach them), each of which writes a report of its own sockets.
+// threads that run the hook (NODE_OPTIONS and execArgv reach them; on Bun, hookWorkers below), each of which writes a
+// report of its own sockets.
 const REPORTS = 'sockctl.report';
 function report(trigger: string): void {
   try {
@@ -108,19 +109,34 @@ function report(trigger: string): void {
 }
 if (config.reportSignal !== undefined && isMainThread) {
   const signal = config.reportSignal;
-  let removeMarker: (() => void) | undefined;
-  try {
-    removeMarker = leaveMarker(signal, config.reportDir);
-  } catch (err) {
-    log('marker-error', `${(err as Error).message}: sockctl report <pid> will not find this process`);
-  }
-  process.on('exit', () => removeMarker?.());
   const workers = new BroadcastChannel(REPORTS);
   workers.unref();
-  process.on(signal, () => {
+  const onSignal = (): void => {
     report(signal);
     workers.postMessage(signal);
-  });
+  };
+  let listening = true;
+  try {
+    process.on(signal, onSignal);
+  } catch (err) {
+    listening = false;
+    // Deno (2.9) refuses to listen for SIGSEGV, SIGILL and SIGFPE. Then no marker either: `sockctl report` would
+    // send a signal this process cannot catch.
+    const why = (err as Error).message;
+    process.emitWarning(`SOCKCTL_REPORT_SIGNAL: cannot listen for ${signal} (${why}); no report signal`, {
+      code: 'SOCKCTL_CONFIG',
+    });
+    workers.close();
+  }
+  if (listening) {
+    let removeMarker: (() => void) | undefined;
+    try {
+      removeMarker = leaveMarker(signal, config.reportDir);
+    } catch (err) {
+      log('marker-error', `${(err as Error).message}: sockctl report <pid> will not find this process`);
+    }
+    process.on('exit', () => removeMarker?.());
+  }
 } else if (config.reportSignal !== undefined) {
   const main = new BroadcastChannel(REPORTS);
   main.unref(); // never what keeps a worker alive

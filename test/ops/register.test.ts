@@ -163,6 +163,21 @@ describe.skipIf(windows || under('qemu', QEMU_CENSUS))('the register hook and th
     expect(child.exitCode).toBeNull();
   });
 
+  it.runIf(runtime === 'Deno')(
+    'a report signal the runtime refuses: one warning, no marker, the application runs on',
+    async () => {
+      // Deno (2.9) refuses to listen for SIGSEGV; Node and Bun take it.
+      const dir = tempDir('sockctl-ops-');
+      const { child, stderr } = await startApp(dir, { SOCKCTL_REPORT_SIGNAL: 'SIGSEGV', SOCKCTL_LOG: 'none' });
+      await waitFor('the warning', () => stderr().includes('SOCKCTL_REPORT_SIGNAL'));
+      expect(stderr()).toMatch(/SOCKCTL_REPORT_SIGNAL: cannot listen for SIGSEGV \(.*\); no report signal/);
+      const r = runCli(['report', String(child.pid)]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/does not run sockctl's register hook/);
+      expect(child.exitCode).toBeNull();
+    },
+  );
+
   const DENO_CLUSTER =
     'a cluster worker of Deno (2.9) given --require in NODE_OPTIONS runs the preload and never its own script, and one ' +
     'on the command line does not reach the workers';
