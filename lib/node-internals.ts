@@ -106,10 +106,19 @@ export function activeHandles(): unknown[] {
   return typeof list === 'function' ? list.call(process) : [];
 }
 
-/** The server that accepted a socket: Node sets `socket.server` in its accept callback (18–26). */
+/**
+ * Bun (1.4) serves http in native code: its http.Server is no net.Server,
+ * though it emits 'listening' and 'connection' (a net.Socket whose `server`
+ * it is) as one does. Undefined elsewhere.
+ */
+export const BunHttpServer =
+  runtime === 'Bun' ? (require('node:http') as typeof import('node:http')).Server : undefined;
+
+/** The server that accepted a socket: Node sets `socket.server` in its accept callback (18–26); Bun's http.Server too. */
 export function serverOf(socket: net.Socket | undefined): net.Server | undefined {
   const server = (socket as { server?: unknown } | undefined)?.server;
-  return server instanceof net.Server ? server : undefined;
+  if (server instanceof net.Server) return server;
+  return BunHttpServer !== undefined && server instanceof BunHttpServer ? (server as unknown as net.Server) : undefined;
 }
 
 /** The agent http.request was given or defaulted to: `_defaultAgent` in the options it passes createConnection (18–26). */

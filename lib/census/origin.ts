@@ -7,6 +7,7 @@
 // callback): its site is where its server started listening.
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { BunHttpServer } from '../node-internals';
 
 /** What a census entry says of a socket's origin. */
 export interface Origin {
@@ -61,8 +62,13 @@ export function captureStacks(on: boolean): void {
   stacks = on;
   if (!on || listenWrapped) return;
   listenWrapped = true;
-  // A server's site: where it started listening. Wrapped once, for the life of the process.
-  const proto = net.Server.prototype as unknown as { listen: (...args: unknown[]) => unknown };
+  // A server's site: where it started listening. Wrapped once, for the life of the process; on Bun, whose
+  // http.Server is no net.Server, that one's too.
+  wrapListen(net.Server.prototype as never);
+  if (BunHttpServer !== undefined) wrapListen(BunHttpServer.prototype as never);
+}
+
+function wrapListen(proto: { listen: (...args: unknown[]) => unknown }): void {
   const listen = proto.listen;
   proto.listen = function wrappedListen(this: net.Server, ...args: unknown[]) {
     if (stacks && !records.has(this)) records.set(this, { createdAt: Date.now(), trace: capture(wrappedListen) });

@@ -10,7 +10,7 @@
 // where each socket was made (origin.ts), which costs a property.
 import * as net from 'node:net';
 import { onUnpublishedConnect } from '../connect-hook';
-import { activeHandles, innerOf, onTlsWrap, runtime, subscribe } from '../node-internals';
+import { activeHandles, BunHttpServer, innerOf, onTlsWrap, runtime, subscribe } from '../node-internals';
 import { fdOf } from '../target';
 import { validateKeys, validateObject } from '../validate';
 import { invalidArgType } from '../errors';
@@ -71,13 +71,12 @@ function hookUnref(): void {
  * Bun (1.4) publishes no `net.server.socket` and lists no handles: there an
  * accepted socket is seen as its server emits 'connection', and a server as
  * it emits 'listening' (else one that has accepted nothing stays unknown).
- * Bun's net.Server inherits emit from EventEmitter; the wrapper goes on
- * net.Server.prototype (tls.Server's too), on Bun only, for the life of the
- * process, as tracking does.
+ * Bun's net.Server and http.Server (no net.Server there) inherit emit from
+ * EventEmitter; the wrapper goes on each prototype (tls.Server's and
+ * https.Server's follow), on Bun only, for the life of the process, as
+ * tracking does.
  */
-function hookServerEmit(): void {
-  type Emit = (this: net.Server, event: string | symbol, ...args: unknown[]) => boolean;
-  const proto = net.Server.prototype as unknown as { emit: Emit };
+function hookServerEmit(proto: { emit: (this: net.Server, event: string | symbol, ...args: unknown[]) => boolean }) {
   const original = proto.emit;
   proto.emit = function (this: net.Server, event, ...args) {
     if (event === 'connection' && args[0] instanceof net.Socket) add(args[0]);
@@ -104,7 +103,9 @@ export function trackChannels(): void {
   subscribe('net.client.socket', fromChannel as (message: unknown) => void);
   subscribe('net.server.socket', fromChannel as (message: unknown) => void);
   hookUnref();
-  if (runtime === 'Bun') hookServerEmit();
+  if (runtime === 'Bun') {
+    for (const server of [net.Server, BunHttpServer!]) hookServerEmit(server.prototype as never);
+  }
   // What was made before: the sockets and servers that keep the process alive now (an unref'd one is not found).
   for (const owner of activeHandles()) {
     if (owner instanceof net.Socket) add(owner);

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
 import { describe, expect, it } from 'vitest';
@@ -116,6 +117,24 @@ describe.skipIf(noCensus).each<Host>(['127.0.0.1', '::1'])('listSockets on %s', 
     const entry = listSockets().find((e) => e.fd === fdOf(own));
     expect(entry?.socket).toBe(own);
     expect(entry?.state).toBe('ESTABLISHED');
+  });
+
+  it('maps an http.Server’s listener and the socket its request came on', async () => {
+    const server = track(http.createServer((_req, res) => res.end('ok')));
+    const sockets: net.Socket[] = [];
+    server.on('request', (req: http.IncomingMessage) => sockets.push(req.socket));
+    server.listen(0, host);
+    await once(server, 'listening');
+    const agent = new http.Agent({ keepAlive: true });
+    onCleanup(() => agent.destroy());
+    const [res] = (await once(http.get({ host, port: portOf(server), agent }), 'response')) as [http.IncomingMessage];
+    res.resume();
+    await once(res, 'end');
+    const entries = listSockets().filter((e) => e.localPort === portOf(server));
+    expect(entries.find((e) => e.state === 'LISTEN')?.server).toBe(server);
+    const accepted = entries.find((e) => e.state === 'ESTABLISHED');
+    expect(accepted?.socket).toBe(sockets[0]);
+    expect(accepted?.server).toBe(server);
   });
 
   it('names the TLSSockets the program holds: tls.connect({ socket }) and a tls.Server’s', async () => {
