@@ -148,4 +148,3 @@ describe('abort on TLS', () => {
     await closed;
   });
 });
-
