@@ -67,6 +67,17 @@ function hookUnref(): void {
   };
 }
 
+let serverSweepAt = 64;
+
+/** Remembers a server seen listening (Bun); those no longer listening are dropped in sweeps, as sockets are. */
+function rememberServer(server: net.Server): void {
+  noteCreated(server);
+  servers.add(new WeakRef(server));
+  if (servers.size < serverSweepAt) return;
+  for (const ref of servers) if (!ref.deref()?.listening) servers.delete(ref);
+  serverSweepAt = Math.max(64, servers.size * 2);
+}
+
 /**
  * Bun (1.4) publishes no `net.server.socket` and lists no handles: there an
  * accepted socket is seen as its server emits 'connection', and a server as
@@ -80,10 +91,7 @@ function hookServerEmit(proto: { emit: (this: net.Server, event: string | symbol
   const original = proto.emit;
   proto.emit = function (this: net.Server, event, ...args) {
     if (event === 'connection' && args[0] instanceof net.Socket) add(args[0]);
-    else if (event === 'listening') {
-      servers.add(new WeakRef(this));
-      noteCreated(this);
-    }
+    else if (event === 'listening') rememberServer(this);
     return original.call(this, event, ...args);
   };
 }
