@@ -114,7 +114,7 @@ export function activeHandles(): unknown[] {
 export const BunHttpServer =
   runtime === 'Bun' ? (require('node:http') as typeof import('node:http')).Server : undefined;
 
-/** The server that accepted a socket: Node sets `socket.server` in its accept callback (18–26); Bun's http.Server too. */
+/** The server that accepted a socket: `socket.server`, set in Node's accept callback (18–26) and by Bun's http. */
 export function serverOf(socket: net.Socket | undefined): net.Server | undefined {
   const server = (socket as { server?: unknown } | undefined)?.server;
   if (server instanceof net.Server) return server;

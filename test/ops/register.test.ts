@@ -49,7 +49,7 @@ function withHook(script: string, how: '--require' | '--import' = '--require'): 
   return [how, how === '--import' ? `file://${register}` : register, script];
 }
 
-/** The hook in the environment, which the processes a program starts inherit: Bun reads BUN_OPTIONS, not NODE_OPTIONS (1.4). */
+/** The hook in the environment, which the processes a program starts inherit. Bun (1.4) reads no NODE_OPTIONS. */
 const hookInEnv = { [runtime === 'Bun' ? 'BUN_OPTIONS' : 'NODE_OPTIONS']: `--require ${register}` };
 
 /** Starts the application with the hook and `env`; resolves with it and the 4-tuple it printed. */
