@@ -54,9 +54,9 @@ if (config.watch) {
 // The application's own prom-client registry, or the MeterProvider it registered with @opentelemetry/api: the
 // monitoring it serves already.
 // After the application's main module has run: that is where it sets up its MeterProvider. Deno (2.9) runs the
-// main module after the first immediates and timers, and then fires 'load'.
+// main module after a preload's first immediates and timers (require.main is not set yet), and then fires 'load'.
 if (config.metrics !== undefined) {
-  if (runtime === 'Deno') {
+  if (runtime === 'Deno' && !require.main) {
     const events = globalThis as unknown as { addEventListener(type: 'load', fn: () => void, o: object): void };
     events.addEventListener('load', registerMetrics, { once: true });
   } else setImmediate(registerMetrics);
