@@ -10,7 +10,7 @@ import type * as net from 'node:net';
 import { isIP, Server, Socket } from 'node:net';
 import { invalidArgType, systemError, uvErrno } from './errors';
 import { native } from './native/binding';
-import { BoundSocket, dgramHandle, handleOf, isTcpWrap, runtime, type Handle } from './node-internals';
+import { BoundSocket, BunHttpServer, dgramHandle, handleOf, isTcpWrap, runtime, type Handle } from './node-internals';
 import { validateFd } from './validate';
 
 /** Anything sockctl can resolve to a socket. */
@@ -174,7 +174,6 @@ export function descriptor(at: Located): number {
 // and the sockets it hands a request listener have no handle. Both are
 // found by their endpoints on every call (nothing to cache them by).
 const BUN = runtime === 'Bun';
-const BunHttpServer = BUN ? (require('node:http') as typeof import('node:http')).Server : undefined;
 
 function unhandled(what: string, ends: Endpoints | undefined): Located {
   const got = searched(what, ends);

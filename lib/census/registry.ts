@@ -10,7 +10,8 @@
 // where each socket was made (origin.ts), which costs a property.
 import * as net from 'node:net';
 import { onUnpublishedConnect } from '../connect-hook';
-import { activeHandles, BunHttpServer, innerOf, onTlsWrap, runtime, subscribe } from '../node-internals';
+import { activeHandles, innerOf, onTlsWrap, runtime, subscribe } from '../node-internals';
+import { onServerEmit } from '../server-hook';
 import { fdOf } from '../target';
 import { validateKeys, validateObject } from '../validate';
 import { invalidArgType } from '../errors';
@@ -78,24 +79,6 @@ function rememberServer(server: net.Server): void {
   serverSweepAt = Math.max(64, servers.size * 2);
 }
 
-/**
- * Bun (1.4) publishes no `net.server.socket` and lists no handles: there an
- * accepted socket is seen as its server emits 'connection', and a server as
- * it emits 'listening' (else one that has accepted nothing stays unknown).
- * Bun's net.Server and http.Server (no net.Server there) inherit emit from
- * EventEmitter; the wrapper goes on each prototype (tls.Server's and
- * https.Server's follow), on Bun only, for the life of the process, as
- * tracking does.
- */
-function hookServerEmit(proto: { emit: (this: net.Server, event: string | symbol, ...args: unknown[]) => boolean }) {
-  const original = proto.emit;
-  proto.emit = function (this: net.Server, event, ...args) {
-    if (event === 'connection' && args[0] instanceof net.Socket) add(args[0]);
-    else if (event === 'listening') rememberServer(this);
-    return original.call(this, event, ...args);
-  };
-}
-
 function fromChannel({ socket }: { socket: net.Socket }): void {
   add(socket, fromChannel);
 }
@@ -111,9 +94,8 @@ export function trackChannels(): void {
   subscribe('net.client.socket', fromChannel as (message: unknown) => void);
   subscribe('net.server.socket', fromChannel as (message: unknown) => void);
   hookUnref();
-  if (runtime === 'Bun') {
-    for (const server of [net.Server, BunHttpServer!]) hookServerEmit(server.prototype as never);
-  }
+  // Bun: no net.server.socket, and no list of handles to find a server in.
+  onServerEmit({ connection: (socket) => add(socket), listening: rememberServer });
   // What was made before: the sockets and servers that keep the process alive now (an unref'd one is not found).
   for (const owner of activeHandles()) {
     if (owner instanceof net.Socket) add(owner);

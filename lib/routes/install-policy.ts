@@ -12,7 +12,8 @@ import type * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import { apply, type ApplyResult } from '../options/api';
 import type { Policy } from '../options/types';
-import { handleOf, innerOf, isTcpWrap, runtime, subscribe, tcpHandleOf } from '../node-internals';
+import { handleOf, innerOf, isTcpWrap, subscribe, tcpHandleOf } from '../node-internals';
+import { onServerEmit } from '../server-hook';
 import { fdOf, type Target } from '../target';
 import { validateFunction, validateKeys, validateObject } from '../validate';
 import { holder, validateHoldOptions, without, type Hold, type Override, type Precedence } from './hold';
@@ -197,23 +198,6 @@ function setter(policy: Policy, options: PolicyOptions, installed: () => boolean
  * - UDP sockets (`udp.socket`): once bound, without the TCP-only options.
  * Each socket is set once.
  */
-let warnedBun = false;
-
-/**
- * Bun (1.4) publishes no `net` channel: the connect hook reaches its client
- * sockets, but accepted sockets and listeners go unreached. Said once;
- * unreached() names them.
- */
-function warnOnBun(): void {
-  if (runtime !== 'Bun' || warnedBun) return;
-  warnedBun = true;
-  process.emitWarning(
-    'installPolicy: Bun publishes no net channel, so accepted sockets and listeners are not reached ' +
-      '(unreached() lists them); client sockets are',
-    { code: 'SOCKCTL_RUNTIME' },
-  );
-}
-
 export function installPolicy(given: Policy, options: PolicyOptions = {}): InstalledPolicy {
   const policy = checkPolicy(given, 'policy');
   validateObject(options, 'options');
@@ -221,7 +205,6 @@ export function installPolicy(given: Policy, options: PolicyOptions = {}): Insta
   validateFunction(options.onApply, 'options.onApply');
   validateFunction(options.onError, 'options.onError');
   validateHoldOptions(options, 'options');
-  warnOnBun();
   let installed = true;
   const set = setter(policy, options, () => installed);
   const seen = new WeakSet<object>();
@@ -244,14 +227,23 @@ export function installPolicy(given: Policy, options: PolicyOptions = {}): Insta
     return [channel, fn] as const;
   });
   // `new net.Socket().connect()`, which Node before 22.17/24.2 shows on no channel (connect-hook.ts).
-  const client = subscriptions.find(([name]) => name === 'net.client.socket')![1];
+  const handler = (name: string) => subscriptions.find(([n]) => n === name)![1];
+  const client = handler('net.client.socket');
   const stopHook = onUnpublishedConnect((socket) => client({ socket }));
+  // Bun: no server channel at all; its servers' emits show what they accept and when they listen (server-hook.ts).
+  const accepted = handler('net.server.socket');
+  const listening = handler('tracing:net.server.listen:asyncEnd');
+  const stopServerHook = onServerEmit({
+    connection: (socket) => accepted({ socket }),
+    listening: (server) => listening({ server }),
+  });
   return {
     uninstall() {
       if (!installed) return;
       installed = false;
       for (const [name, fn] of subscriptions) dc.unsubscribe(name, fn);
       stopHook();
+      stopServerHook();
     },
     unreached() {
       const listening = new Set<number>();
