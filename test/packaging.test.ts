@@ -104,3 +104,24 @@ describe('npm run prebuild', () => {
     });
   });
 });
+
+describe.runIf(process.platform === 'linux')('the Linux binaries', () => {
+  // Bun (1.4) exports every uv_* function as a stub that panics on POSIX: a
+  // binary that imported one would abort there the first time it ran.
+  it('import Node-API and the C library only, no libuv', () => {
+    const binaries = ['build/Release/sockctl.node', ...PREBUILDS.filter((p) => p.startsWith('prebuilds/linux-'))]
+      .map((p) => path.join(root, p))
+      .filter((p) => fs.existsSync(p));
+    expect(binaries.length).toBeGreaterThan(0);
+    for (const binary of binaries) {
+      const nm = spawnSync('nm', ['-D', '--undefined-only', binary], { encoding: 'utf8' });
+      expect(nm.status, nm.stderr).toBe(0);
+      const imported = nm.stdout.split('\n').flatMap((l) => /^\s+U (\S+)/.exec(l)?.[1] ?? []);
+      expect(imported.filter((s) => s.startsWith('napi_')).length, binary).toBeGreaterThan(10);
+      expect(
+        imported.filter((s) => /^uv_/.test(s)),
+        binary,
+      ).toEqual([]);
+    }
+  });
+});
