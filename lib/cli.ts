@@ -32,7 +32,9 @@ function table(rows: string[][]): string {
 /** The summary of a report, as a person reads it. */
 export function formatReport(report: SocketReport, file: string): string {
   const h = report.header;
-  const out = [`socket report of pid ${h.pid} (node ${h.nodeVersion}, ${h.platform}-${h.arch}), ${h.time}`, file, ''];
+  // A report from before the runtime field was written by Node.
+  const by = h.runtime === undefined || h.runtime === 'node' ? 'node' : `${h.runtime}, node`;
+  const out = [`socket report of pid ${h.pid} (${by} ${h.nodeVersion}, ${h.platform}-${h.arch}), ${h.time}`, file, ''];
   out.push(report.summary, '');
   const counts = Object.entries(report.counts).sort((a, b) => b[1]! - a[1]!);
   out.push(table([['state', 'count'], ...counts.map(([s, n]) => [s, String(n)])]), '');

@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { isMainThread, threadId } from 'node:worker_threads';
 import { invalidArgType } from '../errors';
+import { runtime } from '../node-internals';
 import { validateKeys, validateObject } from '../validate';
 import { TCP_STATES, type TcpState } from '../tcp/state';
 import { listSockets, type SocketEntry } from './census';
@@ -44,7 +45,10 @@ export interface SocketReport {
      * thread made or accepted (a worker's: the census is the process's, and only its own map to its objects).
      */
     scope: 'process' | 'thread';
+    /** The Node version the runtime reports (Bun and Deno report one too). */
     nodeVersion: string;
+    /** 'node', or the runtime that wrote the report with its version: 'bun 1.4.5', 'deno 2.9.6'. */
+    runtime: string;
     sockctlVersion: string;
     platform: string;
     arch: string;
@@ -157,6 +161,7 @@ export function buildSocketReport(options: ReportOptions = {}, trigger = 'API'):
       threadId,
       scope: isMainThread ? 'process' : 'thread',
       nodeVersion: process.version,
+      runtime: runtime === 'Node' ? 'node' : `${runtime.toLowerCase()} ${process.versions[runtime.toLowerCase()]}`,
       sockctlVersion: sockctlVersion(),
       platform: process.platform,
       arch: process.arch,

@@ -46,6 +46,10 @@ describe.skipIf(under('qemu', QEMU_CENSUS))('writeSocketReport', () => {
     if (!windows) expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     const report = JSON.parse(fs.readFileSync(file, 'utf8')) as SocketReport;
     expect(report.header).toMatchObject({ reportVersion: 1, pid: process.pid, nodeVersion: process.version });
+    // Which runtime wrote it: Bun and Deno report a Node version too.
+    const versions = process.versions as Record<string, string | undefined>;
+    const other = ['bun', 'deno'].find((r) => versions[r] !== undefined);
+    expect(report.header.runtime).toBe(other === undefined ? 'node' : `${other} ${versions[other]}`);
     expect(report.counts.CLOSE_WAIT).toBeGreaterThanOrEqual(3);
     const [top] = report.groups.bySite.filter((g) => g.state === 'CLOSE_WAIT');
     expect(top.count).toBe(3);
