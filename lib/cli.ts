@@ -6,7 +6,8 @@
 // Errors go to stderr with a non-zero status: 1 for a failure, 2 for bad usage.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { features } from './options/features';
+import { features, runtimeLimits } from './options/features';
+import { runtime } from './node-internals';
 import { OPTION_NAMES } from './options/table';
 import { humanDuration, shortSite, type SocketReport } from './census/report';
 import { findMarker } from './ops/marker';
@@ -122,7 +123,13 @@ function featuresText(): string {
   for (const [name, on] of Object.entries(features)) {
     if (!(OPTION_NAMES as readonly string[]).includes(name)) rows.push([name, on ? 'yes' : 'no']);
   }
-  return `sockctl on ${process.platform}-${process.arch}, node ${process.version}\n\n${table(rows)}\n`;
+  const on =
+    runtime === 'Node'
+      ? `node ${process.version}`
+      : `${runtime.toLowerCase()} ${process.versions[runtime.toLowerCase()]}`;
+  const lacks =
+    runtimeLimits.length === 0 ? '' : `\n${runtime} lacks:\n${runtimeLimits.map((l) => `- ${l}`).join('\n')}\n`;
+  return `sockctl on ${process.platform}-${process.arch}, ${on}\n\n${table(rows)}\n${lacks}`;
 }
 
 export async function main(argv: string[]): Promise<string> {

@@ -36,6 +36,7 @@ export import getOption = api.getOption;
 export import setOption = api.setOption;
 export type { ApplyResult } from './options/api';
 export import features = features_.features;
+export import runtimeLimits = features_.runtimeLimits;
 export type { Features } from './options/features';
 export import limits = limits_.limits;
 export import MAX_LINGER_SECONDS = limits_.MAX_LINGER_SECONDS;

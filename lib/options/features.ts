@@ -100,3 +100,26 @@ for (const [name, value] of Object.entries(flags)) Object.defineProperty(feature
 // console.log(features) shows the flags, not getters.
 Object.defineProperty(features, util.inspect.custom, { value: () => ({ ...features }) });
 Object.freeze(features);
+
+/**
+ * What this runtime lacks that Node has, one sentence each: empty on Node.
+ * Each is also said where it matters (an error, a SOCKCTL_RUNTIME warning,
+ * an entry of unreached()); docs/platforms.md has the table.
+ */
+export const runtimeLimits: readonly string[] = Object.freeze(
+  {
+    Node: [],
+    Bun: [
+      'No socket made first is adopted: pre-bind options are refused by name (bindHelpers) and createConnection, createSocket and undiciConnector set the policy at connect.',
+      "'undici' resolves to Bun's own module, whose Agent never calls undiciConnector (warned once).",
+      'The global fetch is native code: no route reaches its sockets (unreached() names them).',
+      'No handles are listed: sockets and servers made before tracking started are not named.',
+    ],
+    Deno: [
+      'No socket made first is adopted: pre-bind options are refused by name (bindHelpers) and createConnection, createSocket and undiciConnector set the policy at connect.',
+      'Handles carry no descriptor: sockets are found by their endpoints, and two with the same endpoints (reusePort) cannot be told apart (EBADF).',
+      'The global fetch is native code: no route reaches its sockets (unreached() names them).',
+      'No preload runs in worker threads: the register hook does not reach them (warned at the first Worker).',
+    ],
+  }[runtime],
+);

@@ -26,6 +26,7 @@ const immutable = (name: string) => () => immutabilityProblems(name, (sockctl as
 export const VALUES: Record<string, () => string[]> = {
   constants: immutable('constants'),
   features: immutable('features'),
+  runtimeLimits: immutable('runtimeLimits'),
   MAX_LINGER_SECONDS: immutable('MAX_LINGER_SECONDS'),
   MAX_RAW_OPTION_BYTES: immutable('MAX_RAW_OPTION_BYTES'),
   optionTable: immutable('optionTable'),

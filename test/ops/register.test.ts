@@ -399,5 +399,7 @@ ${APP}`,
     const features = runCli(['features']);
     expect(features.status).toBe(0);
     expect(features.stdout).toMatch(/^keepAlive +yes$/m);
+    // What the runtime lacks (sockctl.runtimeLimits), after the table; nothing on Node.
+    expect(features.stdout.includes(' lacks:\n- ')).toBe(runtime !== undefined);
   });
 });

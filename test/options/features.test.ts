@@ -1,9 +1,9 @@
 // What `features` and the table promise, on every OS (macOS, Windows, Wine
 // too): each option either works or throws ERR_FEATURE_UNAVAILABLE_ON_PLATFORM.
 import { describe, expect, it } from 'vitest';
-import { apply, features, getOption, optionNames, setOption, type Policy } from '../../lib';
+import { apply, features, getOption, optionNames, runtimeLimits, setOption, type Policy } from '../../lib';
 import { expectCode } from '../helpers/errors';
-import { emulator } from '../helpers/platform';
+import { emulator, runtime } from '../helpers/platform';
 import { type Host } from '../helpers/sockets';
 import {
   cannotSet,
@@ -24,6 +24,14 @@ describe('features', () => {
     expect(Object.keys(features).sort()).toEqual([...optionNames, 'tcpInfo', 'bindHelpers'].sort());
     for (const [name, value] of Object.entries(features)) expect(typeof value, name).toBe('boolean');
     expect(Object.isFrozen(features)).toBe(true);
+  });
+
+  it('runtimeLimits: none on Node; on Bun and Deno, what each lacks, frozen, bindHelpers among them', () => {
+    expect(Object.isFrozen(runtimeLimits)).toBe(true);
+    if (runtime === undefined) return expect(runtimeLimits).toEqual([]);
+    expect(runtimeLimits.length).toBeGreaterThan(2);
+    expect(runtimeLimits.some((l) => /bindHelpers/.test(l))).toBe(!features.bindHelpers);
+    for (const limit of runtimeLimits) expect(limit).toMatch(/^[A-Z'].*\.$/);
   });
 
   it('supports no option that has no row for this OS', () => {
