@@ -9,8 +9,9 @@
 // Debian's mingw-w64 compiles for Windows. Each output's header is checked,
 // so a binary for the wrong OS or CPU can never ship under another's name.
 // The target list and output paths are exported for scripts/prepack.js.
-const { execFileSync } = require('node:child_process');
+const { execFile, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const sources = require('./sources');
 
@@ -61,6 +62,18 @@ const common = [
 
 function run(cmd, args) {
   execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
+}
+
+// A compiler run, alongside others: its output is printed when it ends, whole.
+function compile(cmd, args) {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { cwd: root, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      process.stdout.write(stdout);
+      process.stderr.write(stderr);
+      if (err) reject(new Error(`${path.basename(cmd)} failed for ${args[args.length - 1]}`));
+      else resolve();
+    });
+  });
 }
 
 function zig() {
@@ -143,21 +156,31 @@ function cannotBuild(names) {
   return `${cmds.join(', ')} not found on PATH; install the Debian packages that have them: apt-get install ${pkgs.join(' ')}`;
 }
 
-function build(name) {
+async function build(name) {
   const t = targets[name];
   const out = outputOf(name);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const files = sources(t.os);
   if (t.zig) {
     const link = t.os === 'darwin' ? ['-Wl,-undefined,dynamic_lookup'] : [];
-    run(zig(), ['c++', '-target', t.zig, '-fPIC', '-s', ...common, ...link, ...files, '-o', out]);
+    await compile(zig(), ['c++', '-target', t.zig, '-fPIC', '-s', ...common, ...link, ...files, '-o', out]);
   } else {
     const lib = nodeImportLib(t.mingw);
     const cxx = `${t.mingw}-g++-posix`;
-    run(cxx, [...common, '-s', '-static', ...files, lib, '-lws2_32', '-liphlpapi', '-o', out]);
+    await compile(cxx, [...common, '-s', '-static', ...files, lib, '-lws2_32', '-liphlpapi', '-o', out]);
   }
   checkMagic(out, t.magic);
   console.log(`built ${path.relative(root, out)}`);
+}
+
+// One compiler per CPU: a cold Zig cache builds each target's C++ library
+// once, most of a first run's time.
+async function buildAll(names) {
+  const queue = [...names];
+  const worker = async () => {
+    for (let name = queue.shift(); name !== undefined; name = queue.shift()) await build(name);
+  };
+  await Promise.all(Array.from({ length: Math.min(names.length, os.cpus().length || 1) }, worker));
 }
 
 module.exports = { targets, outputOf };
@@ -170,5 +193,9 @@ if (require.main === module) {
     console.error(`prebuild: ${problem}`);
     process.exit(1);
   }
-  for (const name of names) build(name);
+  if (names.some((name) => targets[name].zig)) zig(); // installed once, before the compilers start
+  buildAll(names).catch((err) => {
+    console.error(`prebuild: ${err.message}`);
+    process.exit(1);
+  });
 }
