@@ -11,7 +11,7 @@ import { fdOf, listSockets, trackSockets } from '../../lib';
 import { onCleanup, tempDir, track } from '../helpers/cleanup';
 import { censusRecords } from '../helpers/native';
 import { QEMU_CENSUS, runtime, under } from '../helpers/platform';
-import { duplicated, portOf, tupleOf, waitFor, type Host } from '../helpers/sockets';
+import { portOf, secondDescriptor, tupleOf, waitFor, type Host } from '../helpers/sockets';
 import { ssStates } from '../witness/ss';
 import { straceNode } from '../witness/strace';
 
@@ -157,7 +157,7 @@ time.sleep(60)`,
 describe.skipIf(skip)('the census by descriptor', () => {
   it('lists a socket whose descriptor this process holds twice once', async () => {
     const { clients, idle } = await someOfEachState('127.0.0.1');
-    await duplicated(idle);
+    await secondDescriptor(idle);
     // The two descriptors, as the kernel lists them (Deno finds one of them by the socket's endpoints).
     const link = fs.readlinkSync(`/proc/self/fd/${fdOf(idle)}`);
     const fds = fs.readdirSync('/proc/self/fd').filter((fd) => {

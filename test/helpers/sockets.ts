@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
-import { openBoundSocket } from '../../lib';
+import { fdOf, openBoundSocket } from '../../lib';
 import { onCleanup, track } from './cleanup';
 import { errnoOf } from './errors';
 import { closeSocket, socketTypeAnswer } from './native';
@@ -177,9 +177,17 @@ export function newHandles(open: () => void): number[] {
 
 /**
  * A second descriptor of `socket`'s OS socket in this process: the socket
- * sent to a child over IPC and back. The copy and the child go after the test.
+ * sent to a child over IPC and back (the copy and the child go after the
+ * test). Deno, whose handle passing over IPC often never answers, makes one
+ * itself: its handles' fdForIpc() returns a new dup() on each call, closed
+ * here after the test.
  */
-export async function duplicated(socket: net.Socket): Promise<net.Socket> {
+export async function secondDescriptor(socket: net.Socket): Promise<number> {
+  if (runtime === 'Deno') {
+    const fd = (socket as unknown as { _handle: { fdForIpc(): number } })._handle.fdForIpc();
+    onCleanup(() => closeFd(fd));
+    return fd;
+  }
   const child = spawn(process.execPath, ['-e', `process.on('message', (m, h) => process.send('back', h));`], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -187,5 +195,5 @@ export async function duplicated(socket: net.Socket): Promise<net.Socket> {
   const back = once(child, 'message');
   child.send('there', socket, { keepOpen: true });
   const [, copy] = (await back) as [string, net.Socket];
-  return track(copy);
+  return fdOf(track(copy));
 }
