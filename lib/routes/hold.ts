@@ -12,7 +12,7 @@ import { apply } from '../options/api';
 import { OPTION_NAMES, OPTIONS, type NodeWrite, type OptionName, type OptionRow } from '../options/table';
 import type { Skipped } from '../options/plan';
 import type { Policy } from '../options/types';
-import { tcpHandleOf, type WritableHandle } from '../node-internals';
+import { runtime, tcpHandleOf, type WritableHandle } from '../node-internals';
 import { validateFunction, validateOneOf } from '../validate';
 
 /** Whose values stand when the socket's owner sets an option of the policy through Node's API. */
@@ -52,12 +52,18 @@ export interface Hold {
   start(): void;
 }
 
-/** The options of `policy` each of Node's methods writes. */
+// Deno's setKeepAlive writes SO_KEEPALIVE and the idle time alone; libuv's
+// (Node's, and Bun's alike) also writes an interval and a count.
+const UNWRITTEN: ReadonlySet<OptionName> = new Set(
+  runtime === 'Deno' ? (['keepAliveIntervalSecs', 'keepAliveCount'] as const) : [],
+);
+
+/** The options of `policy` each of the runtime's methods writes. */
 function writesOf(policy: Policy): Map<NodeWrite, OptionName[]> {
   const by = new Map<NodeWrite, OptionName[]>();
   for (const name of OPTION_NAMES) {
     const method = (OPTIONS[name] as OptionRow).nodeWrites;
-    if (method === undefined || policy[name] === undefined) continue;
+    if (method === undefined || policy[name] === undefined || UNWRITTEN.has(name)) continue;
     by.set(method, [...(by.get(method) ?? []), name]);
   }
   return by;
