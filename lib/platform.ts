@@ -3,8 +3,9 @@
 // and hands Node the descriptor to adopt. Windows: Node cannot adopt a
 // SOCKET (`listen({ fd })` fails with EINVAL, `new net.Socket({ fd })` with
 // ERR_INVALID_FD_TYPE), so Node's own calls run with what they take, and
-// what must be set before bind is refused by name. So on Bun and Deno,
-// which connect and bind sockets of their own whatever descriptor they get.
+// what must be set before bind is refused by name. Bun and Deno take the
+// same path: they connect and bind sockets of their own whatever descriptor
+// they are given.
 import cluster from 'node:cluster';
 import type * as dgram from 'node:dgram';
 import * as net from 'node:net';
