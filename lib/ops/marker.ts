@@ -68,7 +68,8 @@ export function findMarker(pid: number): Marker | string {
   }
   const now = startTimeOf(pid);
   if (marker.pid !== pid || (marker.startTime !== undefined && now !== undefined && now !== marker.startTime)) {
-    return `process ${pid} is not the one that left the marker (its pid was reused)`;
+    // A process that was killed left its marker, and its pid went to this one.
+    return `process ${pid} does not run sockctl's register hook (the marker for its pid was left by an earlier process)`;
   }
   return marker;
 }

@@ -5,11 +5,13 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { onCleanup, tempDir } from '../helpers/cleanup';
 import { QEMU_CENSUS, runtime, under, windows } from '../helpers/platform';
 import { waitFor } from '../helpers/sockets';
+import { markerPath } from '../../lib/ops/marker';
 import { parseSs, ssOf, ssStates } from '../witness/ss';
 
 const root = path.join(__dirname, '..', '..');
@@ -391,6 +393,22 @@ ${APP}`,
     expect(r.stderr).toMatch(/^sockctl: process \d+ does not run sockctl's register hook/);
     expect(plain.exitCode).toBeNull();
     expect(plain.signalCode).toBeNull();
+    // A marker a killed process left under the pid that is now this one's: the pid was reused, and nothing is sent
+    // (Linux, where the marker's start time tells the two apart).
+    if (process.platform === 'linux') {
+      const stale = markerPath(plain.pid!);
+      fs.mkdirSync(path.dirname(stale), { recursive: true, mode: 0o700 });
+      const marker = { pid: plain.pid, signal: 'SIGUSR2', reportDir: os.tmpdir(), startTime: '1' };
+      fs.writeFileSync(stale, JSON.stringify(marker), { mode: 0o600 });
+      onCleanup(() => fs.rmSync(stale, { force: true }));
+      const reused = runCli(['report', String(plain.pid)]);
+      expect(reused).toMatchObject({ status: 1, stdout: '' });
+      expect(reused.stderr).toMatch(
+        /^sockctl: process \d+ does not run sockctl's register hook \(the marker for its pid/,
+      );
+      expect(plain.exitCode).toBeNull();
+      expect(plain.signalCode).toBeNull();
+    }
     expect(runCli(['report'])).toMatchObject({ status: 2, stderr: expect.stringMatching(/^sockctl: usage:/) });
     expect(runCli(['report', '1', '--timeout', 'x']).status).toBe(2);
     expect(runCli(['nope']).status).toBe(2);
