@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { features, runtimeLimits } from './options/features';
-import { runtime } from './node-internals';
+import { otherRuntime, runtime } from './node-internals';
 import { OPTION_NAMES } from './options/table';
 import { humanDuration, shortSite, type SocketReport } from './census/report';
 import { findMarker } from './ops/marker';
@@ -123,10 +123,7 @@ function featuresText(): string {
   for (const [name, on] of Object.entries(features)) {
     if (!(OPTION_NAMES as readonly string[]).includes(name)) rows.push([name, on ? 'yes' : 'no']);
   }
-  const on =
-    runtime === 'Node'
-      ? `node ${process.version}`
-      : `${runtime.toLowerCase()} ${process.versions[runtime.toLowerCase()]}`;
+  const on = otherRuntime ?? `node ${process.version}`;
   const lacks =
     runtimeLimits.length === 0 ? '' : `\n${runtime} lacks:\n${runtimeLimits.map((l) => `- ${l}`).join('\n')}\n`;
   return `sockctl on ${process.platform}-${process.arch}, ${on}\n\n${table(rows)}\n${lacks}`;

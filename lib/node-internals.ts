@@ -19,6 +19,10 @@ export const runtime: 'Node' | 'Bun' | 'Deno' = process.versions.bun
     ? 'Deno'
     : 'Node';
 
+/** Bun's or Deno's name and version, as reports and the command line show them ('bun 1.4.5'); undefined on Node. */
+export const otherRuntime: string | undefined =
+  runtime === 'Node' ? undefined : `${runtime.toLowerCase()} ${process.versions[runtime.toLowerCase()]}`;
+
 /** A libuv handle as Node's TCPWrap/UDPWrap/PipeWrap shows it: `fd` is -1 (or a negative error) before an OS socket exists, and on Windows always. */
 export interface Handle {
   fd?: number;

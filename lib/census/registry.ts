@@ -70,7 +70,7 @@ function hookUnref(): void {
 
 let serverSweepAt = 64;
 
-/** Remembers a server seen listening (Bun); those no longer listening are dropped in sweeps, as sockets are. */
+/** Remembers a server (found when tracking started, or on Bun seen listening); those no longer listening are dropped in sweeps, as sockets are. */
 function rememberServer(server: net.Server): void {
   noteCreated(server);
   servers.add(new WeakRef(server));
@@ -99,10 +99,7 @@ export function trackChannels(): void {
   // What was made before: the sockets and servers that keep the process alive now (an unref'd one is not found).
   for (const owner of activeHandles()) {
     if (owner instanceof net.Socket) add(owner);
-    else if (owner instanceof net.Server) {
-      servers.add(new WeakRef(owner));
-      noteCreated(owner);
-    }
+    else if (owner instanceof net.Server) rememberServer(owner);
   }
 }
 

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { isMainThread, threadId } from 'node:worker_threads';
 import { invalidArgType } from '../errors';
-import { runtime } from '../node-internals';
+import { otherRuntime } from '../node-internals';
 import { validateKeys, validateObject } from '../validate';
 import { TCP_STATES, type TcpState } from '../tcp/state';
 import { listSockets, type SocketEntry } from './census';
@@ -161,7 +161,7 @@ export function buildSocketReport(options: ReportOptions = {}, trigger = 'API'):
       threadId,
       scope: isMainThread ? 'process' : 'thread',
       nodeVersion: process.version,
-      runtime: runtime === 'Node' ? 'node' : `${runtime.toLowerCase()} ${process.versions[runtime.toLowerCase()]}`,
+      runtime: otherRuntime ?? 'node',
       sockctlVersion: sockctlVersion(),
       platform: process.platform,
       arch: process.arch,

@@ -4,6 +4,7 @@ import net from 'node:net';
 import util from 'node:util';
 import * as sockctl from '../../lib';
 import { distance } from './inputs';
+import { runtime } from '../helpers/platform';
 
 /** A finding: `problem` is its class (the same text for the same fault), `example` one call that shows it. */
 export interface Outcome {
@@ -46,8 +47,6 @@ export const VALID: Want = {
 };
 export const must = (codes: readonly string[]): Want => ({ codes, fails: true });
 
-const BUN = process.versions.bun !== undefined;
-
 function isSystemError(err: unknown): boolean {
   const e = err as { code?: unknown; errno?: unknown; syscall?: unknown };
   return (
@@ -56,7 +55,7 @@ function isSystemError(err: unknown): boolean {
     /^E[A-Z0-9]+$/.test(e.code) &&
     Number.isInteger(e.errno) &&
     // Bun's own net errors, which sockctl's listen() passes on, carry a positive errno (Bun 1.4).
-    ((e.errno as number) < 0 || (BUN && (e.errno as number) > 0)) &&
+    ((e.errno as number) < 0 || (runtime === 'Bun' && (e.errno as number) > 0)) &&
     typeof e.syscall === 'string'
   );
 }

@@ -4,6 +4,7 @@
 // (scripts/test-wine.sh, test-qemu-arm64.sh) set SOCKCTL_EMULATOR; a runtime
 // says what it is itself (scripts/test-runtime.sh runs the suite on one).
 import fs from 'node:fs';
+import { runtime as libRuntime } from '../../lib/node-internals';
 
 export type Emulator = 'wine' | 'qemu';
 /** Runtimes other than Node that load the addon. */
@@ -17,11 +18,7 @@ if (declared === 'wine' && process.platform !== 'win32') throw new Error('SOCKCT
 if (declared === 'qemu' && process.platform !== 'linux') throw new Error('SOCKCTL_EMULATOR=qemu outside Linux');
 
 export const emulator: Emulator | undefined = declared;
-export const runtime: Runtime | undefined = process.versions.bun
-  ? 'Bun'
-  : (process.versions as { deno?: string }).deno
-    ? 'Deno'
-    : undefined;
+export const runtime: Runtime | undefined = libRuntime === 'Node' ? undefined : libRuntime;
 
 /** True when running under `where`; `reason` says why a test is skipped there and is printed once. */
 export function under(where: Emulator | Runtime, reason: string): boolean {
