@@ -98,8 +98,16 @@ export interface Dial {
   lookup: net.LookupFunction;
   family: number;
   hints?: number;
-  /** For the net.Socket Node adopts the descriptor into. */
-  socket: net.SocketConstructorOpts;
+  /** For the net.Socket Node adopts the descriptor into (routes/dial.ts, newSocket). */
+  socket: SocketPart;
+}
+
+/** What the caller asked of the net.Socket itself, as Node's constructor takes it. */
+export interface SocketPart {
+  allowHalfOpen?: boolean;
+  noDelay?: boolean;
+  keepAlive?: boolean;
+  keepAliveInitialDelay?: number;
 }
 
 /**
@@ -145,6 +153,11 @@ export function readDial(options: ConnectionOptions): Dial {
   const local = readLocal(options);
   // As Node: an address is not looked up, so its lookup is not read either.
   if (net.isIP(host) === 0) validateFunction(options.lookup ?? undefined, 'options.lookup');
+  const keepAliveInitialDelay = options.keepAliveInitialDelay ?? undefined;
+  // As net.Socket's constructor: a number, a negative one taken as 0.
+  if (keepAliveInitialDelay !== undefined && typeof keepAliveInitialDelay !== 'number') {
+    throw invalidArgType('options.keepAliveInitialDelay', 'of type number', keepAliveInitialDelay);
+  }
   return {
     host,
     port,
@@ -159,8 +172,8 @@ export function readDial(options: ConnectionOptions): Dial {
       allowHalfOpen: options.allowHalfOpen ?? undefined,
       noDelay: options.noDelay ?? undefined,
       keepAlive: options.keepAlive ?? undefined,
-      keepAliveInitialDelay: options.keepAliveInitialDelay ?? undefined,
-    } as net.SocketConstructorOpts,
+      keepAliveInitialDelay,
+    },
   };
 }
 

@@ -9,10 +9,11 @@ import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
 import { describe, expect, it } from 'vitest';
-import { createConnection, features } from '../../lib';
+import { constants, createConnection, fdOf, features } from '../../lib';
 import { onCleanup, track } from '../helpers/cleanup';
 import { under } from '../helpers/platform';
 import { portOf, tlsOptions, waitFor } from '../helpers/sockets';
+import { sockoptOnDup, tcpKeepAliveOnDup } from '../witness/dup';
 import { straceNode } from '../witness/strace';
 import {
   expectPolicyOn,
@@ -108,6 +109,55 @@ describe('createConnection', () => {
     await once(socket, 'connect');
     await new Promise((resolve) => setImmediate(resolve));
     await expectPolicyOn(socket, policyAt);
+  });
+
+  it("the caller's own socket options act as net.createConnection's: allowHalfOpen, noDelay, keepAlive", async () => {
+    // The server ends its side at once and reads on: a half-open client can still write to it.
+    let heard = '';
+    const server = track(
+      net.createServer({ allowHalfOpen: true }, (c) => {
+        c.setEncoding('utf8').on('data', (d: string) => (heard += d));
+        c.end();
+      }),
+    );
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const socket = track(
+      createConnection({ recvBufferBytes: RCVBUF })({
+        host: '127.0.0.1',
+        port: portOf(server),
+        allowHalfOpen: true,
+        noDelay: true,
+        keepAlive: true,
+        keepAliveInitialDelay: 7000,
+      })!,
+    );
+    await once(socket, 'connect');
+    socket.resume();
+    await once(socket, 'end');
+    if (linux) {
+      // Read on a duplicate of the descriptor: Node set them at connect, from the caller's options.
+      const c = constants as Record<string, number>;
+      expect(sockoptOnDup(fdOf(socket), [[c.SOL_SOCKET, c.SO_KEEPALIVE]])).toEqual([1]);
+      expect(tcpKeepAliveOnDup(fdOf(socket))).toMatchObject({ idle: 7, noDelay: 1 });
+    }
+    expect(socket.writable).toBe(true);
+    socket.end('after the end');
+    await waitFor('the server to read what the client wrote after its end', () => heard === 'after the end');
+    // Without allowHalfOpen Node ends the client's side with the peer's.
+    const closing = track(createConnection({ noDelay: true })({ host: '127.0.0.1', port: portOf(server) })!);
+    closing.resume();
+    await once(closing, 'end');
+    await waitFor('Node to end the client side', () => !closing.writable || undefined);
+    // A bad keepAliveInitialDelay is refused as net.createConnection refuses it.
+    const bad = { host: '127.0.0.1', port: portOf(server), keepAliveInitialDelay: '5' } as never;
+    expect(() => net.createConnection(bad)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => createConnection({ noDelay: true })(bad)).toThrow(
+      expect.objectContaining({
+        code: 'ERR_INVALID_ARG_TYPE',
+        message: expect.stringMatching(/keepAliveInitialDelay/),
+      }),
+    );
   });
 
   it('https.request without an agent: TLS all the same', async () => {
