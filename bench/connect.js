@@ -2,16 +2,16 @@
 // What a route costs per connection: requests through an http.Agent without
 // keep-alive (a new connection each) to a loopback server in a child
 // process, plain against createConnection(policy) and against an installed
-// installPolicy(policy), each mode in processes of its own, taking turns
-// (http-peer.js, inProcesses).
-//   node bench/connect.js [connections per round=300]
+// installPolicy(policy), each mode in processes of its own, taking turns a
+// batch at a time (http-peer.js, inTurns).
+//   node bench/connect.js [rounds=150]
 const http = require('node:http');
-const { child, compare, inProcesses } = require('./http-peer');
+const { child, compare, inTurns, roundsFrom } = require('./http-peer');
 
 const POLICY = Object.freeze({ keepAlive: true, keepAliveIdleSecs: 30, keepAliveIntervalSecs: 5, noDelay: true });
 const MODES = ['plain', 'createConnection', 'installPolicy'];
-const PROCESSES = 7;
-const ROUNDS = 8;
+const PROCESSES = 3;
+const BATCH = 20;
 
 if (process.argv[2] === '--child') {
   child((mode) => {
@@ -29,12 +29,12 @@ if (process.argv[2] === '--child') {
 }
 
 async function main() {
-  const N = Number(process.argv[2] || process.env.BENCH_CONNECTIONS || 300);
-  const results = await inProcesses(__filename, MODES, { n: N, processes: PROCESSES, rounds: ROUNDS });
+  const rounds = roundsFrom(process.argv, 150);
+  const results = await inTurns(__filename, MODES, { processes: PROCESSES, rounds, batch: BATCH });
   const lines = [
     `connections through http.Agent (no keep-alive) to a loopback server, ${process.version}; each route in`,
-    `${PROCESSES} processes of its own, taking turns with plain's, best of ${ROUNDS} rounds × ${N} in each;`,
-    'ratios of medians over processes (of each process to the plain one in its turn in brackets)',
+    `${PROCESSES} processes of its own, all taking turns with plain's, ${rounds} rounds × ${BATCH} connections in each;`,
+    "means over a mode's processes (each process ÷ plain's mean in brackets)",
     '',
     '| route | wall µs per connection | ÷ plain | CPU µs per connection | ÷ plain | target |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
@@ -45,7 +45,9 @@ async function main() {
     const wall = compare(results, name, 'plain', 'wall');
     const cpu = compare(results, name, 'plain', 'cpu');
     if (name === 'plain') {
-      lines.push(`| plain | ${wall.us.toFixed(1)} | 1.00× | ${cpu.us.toFixed(1)} | 1.00× | — |`);
+      lines.push(
+        `| plain | ${wall.us.toFixed(1)} | 1.00× (${each(wall.each)}) | ${cpu.us.toFixed(1)} | 1.00× (${each(cpu.each)}) | — |`,
+      );
       continue;
     }
     lines.push(

@@ -1,7 +1,9 @@
 'use strict';
 // What the per-connection benchmarks share: a loopback HTTP server in a
-// child process, and timed rounds of requests through an http.Agent.
-const { spawn } = require('node:child_process');
+// child process, and the modes measured in processes of their own, taking
+// turns a batch at a time.
+const { fork, spawn } = require('node:child_process');
+const { once } = require('node:events');
 const http = require('node:http');
 
 /** Starts the server; resolves with its port and the child (kill it when done). */
@@ -16,7 +18,7 @@ async function startServer() {
     ],
     { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
   );
-  const port = await new Promise((resolve) => child.once('message', resolve));
+  const [port] = await once(child, 'message');
   return { port, child };
 }
 
@@ -32,88 +34,97 @@ function request(agent, port) {
 }
 
 /**
- * `n` sequential requests (after `warm` untimed ones), each on a new
- * connection: ns per connection of wall time, and of this process's CPU
- * time (user + system). The CPU time is what the measuring process itself
- * spends, so it moves less with the scheduling of the other processes.
+ * `n` sequential requests, each on a new connection: µs of wall time, and of
+ * this process's CPU time (user + system, all its threads: the garbage
+ * collector's helpers too), in all.
  */
-async function round(agent, port, n, warm) {
-  for (let i = 0; i < warm; i++) await request(agent, port);
+async function batch(agent, port, n) {
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) await request(agent, port);
-  const wall = Number(process.hrtime.bigint() - t0) / n;
+  const wall = Number(process.hrtime.bigint() - t0) / 1000;
   const { user, system } = process.cpuUsage(cpu0);
-  return { wall, cpu: ((user + system) * 1000) / n };
+  return { wall, cpu: user + system };
 }
-
-/** The best (lowest) of each figure, over rounds. */
-function bestOf(best, result) {
-  return { wall: Math.min(best.wall, result.wall), cpu: Math.min(best.cpu, result.cpu) };
-}
-
-const NONE = Object.freeze({ wall: Infinity, cpu: Infinity });
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
- * Each mode in processes of its own, taking turns: `processes` processes per
- * mode, the modes in turn, all against one server. A mode is set up once per
- * process and left on, as a service sets a policy or tracking up once:
- * switching one on and off within a process rewrites prototypes (Node's
- * connect, on older Nodes) and the code V8 compiled for them, and leaves the
- * process slower for every mode after; and what a mode costs the whole
- * process (the garbage collector's work, say) is then paid by the reference
- * too, and hidden. Each process warms up, then takes the best of `rounds`
- * rounds of `n` connections. `file` is run as `node file --child <mode>
- * <port> <n> <rounds>` (see child()). Resolves with, per mode, each
- * process's best.
+ * Each mode in `processes` processes of its own, all alive at once against
+ * one server, taking turns: in each of `rounds` rounds every process runs
+ * `batch` connections in turn, the order rotated by one each round. A mode
+ * is set up once per process and left on, as a service sets a policy or
+ * tracking up once (switching one on and off within a process rewrites
+ * prototypes, and what a mode costs the whole process — the collector's work
+ * — would be paid by the reference too). Taking turns a batch at a time
+ * (some 10 ms) makes every mode meet the same machine: this VM's speed drifts
+ * by a third over minutes, which processes measured one after another
+ * cannot tell from a mode's cost; and several processes a mode average out
+ * what one process's layout costs it (±3 % here). `file` is run as
+ * `node file --child <mode> <port>` (see child()). Resolves with, per mode,
+ * each process's µs of CPU and of wall time per connection.
  */
-async function inProcesses(file, modes, { n, processes, rounds }) {
-  const { fork } = require('node:child_process');
+async function inTurns(file, modes, { processes, rounds, batch: size, warm = 1500 }) {
   const { port, child: server } = await startServer();
-  const results = Object.fromEntries(modes.map((m) => [m, []]));
+  const kids = [];
+  const ask = async (kid, n) => {
+    kid.proc.send(n);
+    const [result] = await Promise.race([
+      once(kid.proc, 'message'),
+      once(kid.proc, 'exit').then(([code]) =>
+        Promise.reject(new Error(`${kid.mode}: the measuring process exited with ${code}`)),
+      ),
+    ]);
+    return result;
+  };
   try {
     for (let p = 0; p < processes; p++) {
       for (const mode of modes) {
-        const measured = fork(file, ['--child', mode, String(port), String(n), String(rounds)]);
-        const [result] = await Promise.race([
-          require('node:events').once(measured, 'message'),
-          require('node:events')
-            .once(measured, 'exit')
-            .then(([code]) => Promise.reject(new Error(`${mode}: the measuring process exited with ${code}`))),
-        ]);
-        results[mode].push(result);
-        measured.kill();
+        const proc = fork(file, ['--child', mode, String(port)]);
+        await once(proc, 'message'); // set up
+        kids.push({ mode, proc, cpu: 0, wall: 0 });
+      }
+    }
+    for (const kid of kids) await ask(kid, warm);
+    for (let r = 0; r < rounds; r++) {
+      for (let i = 0; i < kids.length; i++) {
+        const kid = kids[(i + r) % kids.length];
+        const { cpu, wall } = await ask(kid, size);
+        kid.cpu += cpu;
+        kid.wall += wall;
       }
     }
   } finally {
+    for (const kid of kids) kid.proc.kill();
     server.kill();
   }
-  return results;
+  const n = rounds * size;
+  return Object.fromEntries(
+    modes.map((mode) => [mode, kids.filter((k) => k.mode === mode).map((k) => ({ cpu: k.cpu / n, wall: k.wall / n }))]),
+  );
 }
 
-/** The measuring side of inProcesses: `setup(mode)` returns the http.Agent to measure with. */
+/** The measuring side of inTurns: `setup(mode)` returns the http.Agent to measure with; then batches on request. */
 function child(setup) {
-  const [mode, port, n, rounds] = process.argv.slice(3);
+  const [mode, port] = process.argv.slice(3);
   const agent = setup(mode);
-  (async () => {
-    await round(agent, Number(port), 1500, 0); // warm up
-    let best = NONE;
-    for (let r = 0; r < Number(rounds); r++) best = bestOf(best, await round(agent, Number(port), Number(n), 10));
-    process.send(best);
-  })();
+  process.on('message', async (n) => process.send(await batch(agent, Number(port), n)));
+  process.send('ready');
 }
+
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /**
- * Mode `a` against mode `b` in one figure (`key`): the median over a's
- * processes (µs), its ratio to b's median, and the ratio of each process of
- * a's to the one of b's in the same turn, to show the spread.
+ * Mode `a` against mode `b` in one figure (`key`): the mean over a's
+ * processes (µs a connection), its ratio to b's, and each of a's processes
+ * to b's mean, to show the spread.
  */
 function compare(results, a, b, key) {
-  const us = (mode) => median(results[mode].map((r) => r[key])) / 1000;
-  const each = results[a].map((r, i) => r[key] / results[b][i][key]);
-  return { us: us(a), ratio: us(a) / us(b), each };
+  const us = (mode) => mean(results[mode].map((r) => r[key]));
+  return { us: us(a), ratio: us(a) / us(b), each: results[a].map((r) => r[key] / us(b)) };
 }
 
-module.exports = { bestOf, child, compare, inProcesses, median, NONE, round, startServer };
+/** How many rounds: argv[2], BENCH_ROUNDS, or `fallback`. */
+function roundsFrom(argv, fallback) {
+  return Number(argv[2] || process.env.BENCH_ROUNDS || fallback);
+}
+
+module.exports = { child, compare, inTurns, roundsFrom, startServer };

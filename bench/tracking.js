@@ -2,15 +2,16 @@
 // What tracking costs per connection: requests through an http.Agent without
 // keep-alive (a new connection each, its client end in the measuring
 // process) to a loopback server in another process; each mode in processes
-// of its own, taking turns (http-peer.js, inProcesses): Node without sockctl,
-// sockctl loaded and not tracking, trackSockets(), and trackSockets({ stacks: true }).
-//   node bench/tracking.js [connections per round=300]
+// of its own, taking turns a batch at a time (http-peer.js, inTurns): Node
+// without sockctl, sockctl loaded and not tracking, trackSockets(), and
+// trackSockets({ stacks: true }).
+//   node bench/tracking.js [rounds=150]
 const http = require('node:http');
-const { child, compare, inProcesses } = require('./http-peer');
+const { child, compare, inTurns, roundsFrom } = require('./http-peer');
 
 const MODES = ['bare', 'off', 'tracked', 'stacks'];
-const PROCESSES = 7;
-const ROUNDS = 8;
+const PROCESSES = 3;
+const BATCH = 20;
 
 if (process.argv[2] === '--child') {
   child((mode) => {
@@ -29,8 +30,8 @@ if (process.argv[2] === '--child') {
 }
 
 async function main() {
-  const N = Number(process.argv[2] || process.env.BENCH_CONNECTIONS || 300);
-  const results = await inProcesses(__filename, MODES, { n: N, processes: PROCESSES, rounds: ROUNDS });
+  const rounds = roundsFrom(process.argv, 150);
+  const results = await inTurns(__filename, MODES, { processes: PROCESSES, rounds, batch: BATCH });
   const each = (xs) => xs.map((x) => x.toFixed(2)).join(', ');
   const row = (label, a, b, target) => {
     const wall = compare(results, a, b, 'wall');
@@ -44,8 +45,8 @@ async function main() {
   const stacks = row('trackSockets({ stacks: true }) ÷ trackSockets()', 'stacks', 'tracked', '≤ 1.10×');
   const lines = [
     `tracking's cost per connection, http.Agent without keep-alive to a loopback server, ${process.version}; each mode`,
-    `in ${PROCESSES} processes of its own, taking turns, best of ${ROUNDS} rounds × ${N} in each; medians over processes`,
-    "(ratios of medians; of each process to the reference's in its turn in brackets)",
+    `in ${PROCESSES} processes of its own, all taking turns, ${rounds} rounds × ${BATCH} connections in each; means over`,
+    "a mode's processes (each process ÷ the reference's mean in brackets)",
     '',
     '| mode | wall µs | ratio | CPU µs | ratio | target |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
