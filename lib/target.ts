@@ -48,7 +48,13 @@ export interface Located {
 // crosses into C++ on every call, and on Windows the SOCKET has to be
 // searched for: both are paid once per handle, as is the question whether it
 // is TCP (one system call).
+// Node's own TCP handle with its descriptor (every one but Windows') is not
+// cached: its fd is read from it each time, and its class says it is TCP, so
+// the table, and the collector's work on it, is spared an entry for every
+// connection (installPolicy locates each client socket once).
 const byHandle = new WeakMap<Handle, Located>();
+// What locate returns for such a handle: reused by the next call, as `bare` is.
+const direct: { fd: number; tcp: true; why: '' } = { fd: -1, tcp: true, why: '' };
 // A bare descriptor, and a target without a live socket: never cached, and
 // reused by the next call.
 const bare: { fd: number; tcp: undefined; why: '' } = { fd: -1, tcp: undefined, why: '' };
@@ -104,6 +110,10 @@ function find(
 ): Located {
   if (!handle) return noSocket(EBADF, `${what} is closed or not yet open`);
   let fd = handle.fd;
+  if (typeof fd === 'number' && fd >= 0 && !udp && isTcpWrap(handle)) {
+    direct.fd = fd;
+    return direct;
+  }
   if (!(typeof fd === 'number' && fd >= 0)) {
     // Node reports -1 (or a negative error) while no OS socket exists yet:
     // before connect/bind. A handle without the property is another
