@@ -69,7 +69,10 @@ function writesOf(policy: Policy): Map<NodeWrite, OptionName[]> {
   return by;
 }
 
-type Watcher = (method: NodeWrite, args: readonly unknown[]) => void;
+/** What a handle's watchers are told of each write of Node's (held on the handle: see WATCHERS). */
+interface Watcher {
+  written(method: NodeWrite, args: readonly unknown[]): void;
+}
 const METHODS: readonly NodeWrite[] = ['setKeepAlive', 'setNoDelay', 'setTypeOfService'];
 // The watchers of a handle, on the handle under a symbol. Not in a WeakMap
 // keyed by the handle: a watcher reaches its socket and so the handle, and a
@@ -80,7 +83,7 @@ type Watched = { [WATCHERS]?: Watcher[] };
 const wrapped = new WeakSet<object>();
 
 /**
- * Calls `watcher` after each write of Node's to `handle`. The methods are
+ * Tells `watcher` of each write of Node's to `handle`. The methods are
  * wrapped once on the handles' prototype (Node's TCP), never on a handle:
  * an own method on each handle changed its shape and cost a connection
  * tens of microseconds. The wrapper stays for the life of the process and
@@ -97,7 +100,7 @@ function watch(handle: WritableHandle, watcher: Watcher): void {
       proto[method] = function (this: Watched, ...args: unknown[]) {
         const result = (original as (...a: unknown[]) => unknown).apply(this, args);
         const list = this[WATCHERS];
-        if (list !== undefined) for (const w of list) w(method, args);
+        if (list !== undefined) for (const w of list) w.written(method, args);
         return result;
       };
     }
@@ -128,6 +131,54 @@ function part(policy: Policy, names: readonly OptionName[]): Policy {
   return out as Policy;
 }
 
+/** What a route lays out once: the policy, what each of Node's methods writes of it, and whose values stand. */
+interface Layout {
+  policy: Policy;
+  writes: Map<NodeWrite, OptionName[]>;
+  precedence: Precedence;
+  onOverride?: HoldOptions['onOverride'];
+}
+
+const NOTHING_OWNED: ReadonlySet<OptionName> = new Set();
+
+/**
+ * One socket's hold: an object, not closures, since one is made for every
+ * connection. Under 'policy' precedence nothing is owned, and no set is made.
+ */
+class SocketHold implements Hold, Watcher {
+  readonly owned: Set<OptionName> | ReadonlySet<OptionName>;
+  private applied = false;
+  constructor(
+    private readonly layout: Layout,
+    private readonly socket: net.Socket,
+    private readonly onError: (err: Error) => void,
+  ) {
+    this.owned = layout.precedence === 'owner' ? new Set<OptionName>() : NOTHING_OWNED;
+  }
+
+  start(): void {
+    this.applied = true;
+  }
+
+  written(method: NodeWrite, args: readonly unknown[]): void {
+    const { policy, writes, precedence, onOverride } = this.layout;
+    const touched = writes.get(method)?.filter((name) => !writesPolicyValue(method, args, name, policy));
+    if (touched === undefined || touched.length === 0) return;
+    if (!this.applied) {
+      if (precedence === 'owner') for (const name of touched) (this.owned as Set<OptionName>).add(name);
+      return;
+    }
+    const socket = this.socket;
+    if (socket.destroyed) return;
+    try {
+      if (precedence === 'policy') apply(socket, part(policy, touched));
+      onOverride?.({ by: method, options: touched, kept: precedence }, socket);
+    } catch (err) {
+      this.onError(err as Error);
+    }
+  }
+}
+
 /**
  * A route's way to hold `policy` on its sockets, laid out once per route:
  * undefined when the policy has no option Node writes. Each call watches
@@ -142,36 +193,12 @@ export function holder(
 ): ((socket: net.Socket, onError: (err: Error) => void) => Hold) | undefined {
   const writes = writesOf(policy);
   if (writes.size === 0) return undefined;
-  const precedence = options.precedence ?? 'policy';
+  const layout: Layout = { policy, writes, precedence: options.precedence ?? 'policy', onOverride: options.onOverride };
   return (socket, onError) => {
-    const owned = new Set<OptionName>();
-    let applied = false;
-    const after = (by: NodeWrite, names: OptionName[]): void => {
-      if (!applied) {
-        if (precedence === 'owner') for (const name of names) owned.add(name);
-        return;
-      }
-      if (socket.destroyed) return;
-      try {
-        if (precedence === 'policy') apply(socket, part(policy, names));
-        options.onOverride?.({ by, options: names, kept: precedence }, socket);
-      } catch (err) {
-        onError(err as Error);
-      }
-    };
+    const hold = new SocketHold(layout, socket, onError);
     const handle = tcpHandleOf(socket);
-    if (handle !== undefined) {
-      watch(handle, (method, args) => {
-        const touched = writes.get(method)?.filter((name) => !writesPolicyValue(method, args, name, policy));
-        if (touched !== undefined && touched.length > 0) after(method, touched);
-      });
-    }
-    return {
-      owned,
-      start() {
-        applied = true;
-      },
-    };
+    if (handle !== undefined) watch(handle, hold);
+    return hold;
   };
 }
 

@@ -140,6 +140,10 @@ function setter(policy: Policy, options: PolicyOptions, installed: () => boolean
     const ip = (handle !== undefined && isTcpWrap(handle)) || net.isIP(socket.localAddress ?? '') !== 0;
     if (set(socket, rest, ip, skipped)) held?.start();
   };
+  // One listener for every socket (Node calls it on the socket): none made per connection.
+  const onConnect = function (this: net.Socket): void {
+    connected(this);
+  };
   return {
     client(socket) {
       if (!socket.pending) {
@@ -149,7 +153,7 @@ function setter(policy: Policy, options: PolicyOptions, installed: () => boolean
       // Under the policy's precedence what Node writes before 'connect' is no
       // override (the policy goes on after it): watched from 'connect'.
       if (!ownerFirst) {
-        socket.once('connect', () => connected(socket));
+        socket.once('connect', onConnect);
         return;
       }
       // net.client.socket fires before connect() is even called, and the
