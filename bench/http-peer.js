@@ -65,16 +65,21 @@ async function batch(agent, port, n) {
 async function inTurns(file, modes, { processes, rounds, batch: size, warm = 1500 }) {
   const { port, child: server } = await startServer();
   const kids = [];
-  const ask = async (kid, n) => {
-    kid.proc.send(n);
-    const [result] = await Promise.race([
-      once(kid.proc, 'message'),
-      once(kid.proc, 'exit').then(([code]) =>
-        Promise.reject(new Error(`${kid.mode}: the measuring process exited with ${code}`)),
-      ),
-    ]);
-    return result;
-  };
+  // The next message of `kid`'s, or its death: both listeners go once either comes.
+  const ask = (kid, n) =>
+    new Promise((resolve, reject) => {
+      const onMessage = (result) => {
+        kid.proc.off('exit', onExit);
+        resolve(result);
+      };
+      const onExit = (code) => {
+        kid.proc.off('message', onMessage);
+        reject(new Error(`${kid.mode}: the measuring process exited with ${code}`));
+      };
+      kid.proc.once('message', onMessage);
+      kid.proc.once('exit', onExit);
+      kid.proc.send(n);
+    });
   try {
     for (let p = 0; p < processes; p++) {
       for (const mode of modes) {
