@@ -76,9 +76,15 @@ function wrapListen(proto: { listen: (...args: unknown[]) => unknown }): void {
   };
 }
 
-/** Records a socket's (or server's) creation, once; `above`: sockctl's outermost function on the stack, left out. */
-export function noteCreated(owner: object, above: (...args: never[]) => unknown = noteCreated): void {
-  if (!records.has(owner)) records.set(owner, { createdAt: Date.now(), trace: stacks ? capture(above) : undefined });
+/**
+ * Records a socket's (or server's) creation, once; `above`: sockctl's
+ * outermost function on the stack, left out. `ownSite` false: no stack is
+ * captured, the site being another's (an accepted socket's is its server's).
+ */
+export function noteCreated(owner: object, above: (...args: never[]) => unknown = noteCreated, ownSite = true): void {
+  if (!records.has(owner)) {
+    records.set(owner, { createdAt: Date.now(), trace: stacks && ownSite ? capture(above) : undefined });
+  }
 }
 
 const location = (frame: string): string => {
