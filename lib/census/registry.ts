@@ -33,8 +33,8 @@ let started = false;
 let hooked = false;
 
 /** `above`: the outermost of sockctl's functions on the stack (left out of a creation stack). */
-function add(socket: net.Socket, above: (...args: never[]) => unknown = add): void {
-  noteCreated(socket, above);
+function add(socket: net.Socket, above: (...args: never[]) => unknown = add, ownSite = true): void {
+  noteCreated(socket, above, ownSite);
   if (!LISTS_HANDLES) remember(socket);
 }
 
@@ -72,7 +72,8 @@ let serverSweepAt = 64;
 
 /** Remembers a server (found when tracking started, or on Bun seen listening); those no longer listening are dropped in sweeps, as sockets are. */
 function rememberServer(server: net.Server): void {
-  noteCreated(server);
+  // A server's site is where it listened (origin.ts wraps listen); found now, it was made before anyone looked.
+  noteCreated(server, rememberServer, false);
   servers.add(new WeakRef(server));
   if (servers.size < serverSweepAt) return;
   for (const ref of servers) if (!ref.deref()?.listening) servers.delete(ref);
@@ -111,8 +112,10 @@ export function trackChannels(): void {
   // Bun: no net.server.socket, and no list of handles to find a server in.
   onServerEmit({ connection: accepted, listening: rememberServer });
   // What was made before: the sockets and servers that keep the process alive now (an unref'd one is not found).
+  // Made before anyone looked: no stack of theirs is to be had (one captured now would name the line that started
+  // tracking).
   for (const owner of activeHandles()) {
-    if (owner instanceof net.Socket) add(owner);
+    if (owner instanceof net.Socket) add(owner, add, false);
     else if (owner instanceof net.Server) rememberServer(owner);
   }
 }
