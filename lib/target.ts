@@ -40,21 +40,22 @@ export interface Located {
   readonly why: string;
 }
 
-// What each of Node's handles was found to hold, by handle: a handle keeps
-// one OS socket from the moment it has one until it is closed, and Node drops
-// a closed handle (a destroyed socket's `_handle` is null; a reconnect makes
-// a new one), so an entry is never handed out for a socket it no longer
-// holds, even after the OS gives its number to another. Reading `handle.fd`
-// crosses into C++ on every call, and on Windows the SOCKET has to be
-// searched for: both are paid once per handle, as is the question whether it
-// is TCP (one system call).
-// Node's own TCP handle with its descriptor (every one but Windows') is not
-// cached: its fd is read from it each time, and its class says it is TCP, so
-// the table, and the collector's work on it, is spared an entry for every
-// connection (installPolicy locates each client socket once).
-const byHandle = new WeakMap<Handle, Located>();
-// What locate returns for such a handle: reused by the next call, as `bare` is.
-const direct: { fd: number; tcp: true; why: '' } = { fd: -1, tcp: true, why: '' };
+// What each of Node's handles was found to hold, on the handle itself: a
+// handle keeps one OS socket from the moment it has one until it is closed,
+// and Node drops a closed handle (a destroyed socket's `_handle` is null; a
+// reconnect makes a new one), so an entry is never handed out for a socket
+// it no longer holds, even after the OS gives its number to another. Reading
+// `handle.fd` crosses into C++ on every call, and on Windows the SOCKET has
+// to be searched for: both are paid once per handle, as is the question
+// whether it is TCP (one system call). Under a symbol, not in a WeakMap keyed
+// by the handle: installPolicy locates every client socket once, and the
+// table's entry for each was work for the collector; a census of 10 000
+// sockets reads all of theirs.
+const LOCATED = Symbol('sockctl.located');
+type Cached = Handle & { [LOCATED]?: Located };
+function cached(handle: Handle | null | undefined): Located | undefined {
+  return handle ? (handle as Cached)[LOCATED] : undefined;
+}
 // A bare descriptor, and a target without a live socket: never cached, and
 // reused by the next call.
 const bare: { fd: number; tcp: undefined; why: '' } = { fd: -1, tcp: undefined, why: '' };
@@ -110,10 +111,6 @@ function find(
 ): Located {
   if (!handle) return noSocket(EBADF, `${what} is closed or not yet open`);
   let fd = handle.fd;
-  if (typeof fd === 'number' && fd >= 0 && !udp && isTcpWrap(handle)) {
-    direct.fd = fd;
-    return direct;
-  }
   if (!(typeof fd === 'number' && fd >= 0)) {
     // Node reports -1 (or a negative error) while no OS socket exists yet:
     // before connect/bind. A handle without the property is another
@@ -125,7 +122,7 @@ function find(
     fd = got.fd;
   }
   const found: Located = { fd, tcp: !udp && (isTcpWrap(handle) || native.isTcp(fd) === 1), why: '' };
-  byHandle.set(handle, found);
+  (handle as Cached)[LOCATED] = found;
   return found;
 }
 
@@ -209,18 +206,18 @@ export function locate(target: Target): Located {
   if (target instanceof Socket) {
     const h = handleOf(target);
     if (!h && BUN && !target.destroyed) return unhandled('socket', socketEndpoints(target));
-    return (h && byHandle.get(h)) || find(h, 'socket', () => socketEndpoints(target), false);
+    return cached(h) || find(h, 'socket', () => socketEndpoints(target), false);
   }
   if (BunHttpServer !== undefined && t instanceof BunHttpServer && !(t instanceof Server)) {
     return unhandled('http.Server', serverEndpoints(t as unknown as net.Server));
   }
   if (target instanceof Server) {
     const h = handleOf(target);
-    return (h && byHandle.get(h)) || find(h, 'server', () => serverEndpoints(target), false);
+    return cached(h) || find(h, 'server', () => serverEndpoints(target), false);
   }
   if (target instanceof DgramSocket) {
     const h = dgramHandle(target);
-    return (h && byHandle.get(h)) || find(h, 'dgram socket', () => dgramEndpoints(target), true);
+    return cached(h) || find(h, 'dgram socket', () => dgramEndpoints(target), true);
   }
   if (BoundSocket !== undefined && t instanceof BoundSocket) {
     const fd = t.fd();

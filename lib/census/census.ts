@@ -80,8 +80,12 @@ function parseStates(state: unknown): readonly TcpState[] {
 /** Listening servers by descriptor: known through the sockets they accepted, from Node's list of handles, or found when tracking started. */
 function listenersOf(sockets: Map<number, net.Socket>, handles: readonly unknown[]): Map<number, net.Server> {
   const servers = new Map<number, net.Server>();
+  // Thousands of sockets share a server or two: each server is asked for its descriptor once.
+  const asked = new Set<net.Server>();
   const add = (server: net.Server | undefined): void => {
-    if (!server?.listening) return;
+    if (server === undefined || asked.has(server)) return;
+    asked.add(server);
+    if (!server.listening) return;
     try {
       servers.set(fdOf(server), server);
     } catch {
