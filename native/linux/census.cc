@@ -2,7 +2,8 @@
 // - by descriptor, the default: one poll() over the descriptor table finds
 //   every open descriptor (over what /proc/self/fd lists, where the table is
 //   mostly empty slots); each is asked for its TCP_INFO, and one in a
-//   state asked for, for its names and queues. Its cost grows with this
+//   state asked for, for its names and for each queue that poll() or
+//   TCP_INFO says may hold bytes. Its cost grows with this
 //   process's descriptors only. A census of the half-closed states only
 //   (CLOSE_WAIT, LAST_ACK, CLOSING: the peer's FIN read) asks just the
 //   descriptors that poll() found with POLLRDHUP, which is what a watchdog
@@ -215,6 +216,9 @@ int TableSize() {
   return at == nullptr ? 0 : std::atoi(at + 8);
 }
 
+// A descriptor's poll() events when poll() failed: nothing is known.
+constexpr short kUnscreened = -1;
+
 // How many descriptors the last census found open. A descriptor table never
 // shrinks: one that once grew to 16 384 slots for a spike keeps them, and a
 // poll() over them all costs more than listing the few still open.
@@ -227,7 +231,8 @@ std::atomic<int> last_open{-1};
 // accepts (RLIMIT_NOFILE). The poll screens every descriptor at once: with
 // `half_closed`, only those whose reading side is shut down are kept
 // (POLLRDHUP, or HUP/ERR).
-int OwnDescriptors(bool half_closed, std::vector<int>* fds) {
+int OwnDescriptors(bool half_closed, std::vector<int>* fds,
+                   std::vector<short>* events) {
   const int size = TableSize();
   const int last = last_open.load(std::memory_order_relaxed);
   const bool sparse = size >= 4096 && last >= 0 && size > 32 * last;
@@ -237,19 +242,24 @@ int OwnDescriptors(bool half_closed, std::vector<int>* fds) {
   std::vector<pollfd> polled;
   if (fits && !sparse) {
     polled.resize(size);
-    for (int i = 0; i < size; i++) polled[i] = {i, POLLRDHUP, 0};
+    for (int i = 0; i < size; i++) polled[i] = {i, POLLIN | POLLRDHUP, 0};
   } else {
     std::vector<int> listed;
     int rc = ListedInProc(&listed);
     if (rc != 0) return rc;
     polled.resize(listed.size());
     for (size_t i = 0; i < listed.size(); i++)
-      polled[i] = {listed[i], POLLRDHUP, 0};
+      polled[i] = {listed[i], POLLIN | POLLRDHUP, 0};
   }
   if (poll(polled.data(), polled.size(), 0) < 0) {
     // Unscreened, then: each is asked on its own anyway.
-    if (fits && !sparse) return ListedInProc(fds);
+    if (fits && !sparse) {
+      const int rc = ListedInProc(fds);
+      events->assign(fds->size(), kUnscreened);
+      return rc;
+    }
     for (const pollfd& p : polled) fds->push_back(p.fd);
+    events->assign(fds->size(), kUnscreened);
     return 0;
   }
   const short shut = POLLRDHUP | POLLHUP | POLLERR;
@@ -257,7 +267,10 @@ int OwnDescriptors(bool half_closed, std::vector<int>* fds) {
   for (const pollfd& p : polled) {
     if (p.revents & POLLNVAL) continue;
     open++;
-    if (!half_closed || (p.revents & shut) != 0) fds->push_back(p.fd);
+    if (!half_closed || (p.revents & shut) != 0) {
+      fds->push_back(p.fd);
+      events->push_back(p.revents);
+    }
   }
   last_open.store(open, std::memory_order_relaxed);
   return 0;
@@ -282,12 +295,13 @@ enum class Described {
   kShort,  // TCP_INFO came back too short to read (qemu-user copies 4 bytes)
 };
 
-Described Describe(int fd, uint32_t os_states, bool with_info,
+Described Describe(int fd, short events, uint32_t os_states, bool with_info,
                    std::unordered_set<std::string>* seen,
                    std::vector<uint8_t>* out) {
   alignas(8) uint8_t raw[512];
-  // Without TCP info, only the state and the listener's queues are read.
-  socklen_t raw_len = with_info ? sizeof raw : offsetof(tcp_info, tcpi_lost);
+  // Without TCP info, only the state, the listener's queues and what is
+  // unsent or unacknowledged are read.
+  socklen_t raw_len = with_info ? sizeof raw : offsetof(tcp_info, tcpi_min_rtt);
   if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, raw, &raw_len) != 0)
     return Described::kNothing;
   if (raw_len < offsetof(tcp_info, tcpi_lost)) return Described::kShort;
@@ -332,9 +346,18 @@ Described Describe(int fd, uint32_t os_states, bool with_info,
     r.receive_queue = ti->tcpi_unacked;
     r.send_queue = ti->tcpi_sacked;
   } else {
+    // Each queue is asked for only where it may hold something: an idle
+    // socket (most of a busy server's) costs three system calls, not five.
+    // Bytes unread make poll() say POLLIN (at or above SO_RCVLOWAT, which is
+    // 1 unless someone raised it); the send queue (write_seq - snd_una) is
+    // empty when nothing is unsent and no segment is unacknowledged.
     int queued = 0;
-    if (ioctl(fd, SIOCINQ, &queued) == 0) r.receive_queue = queued;
-    if (ioctl(fd, SIOCOUTQ, &queued) == 0) r.send_queue = queued;
+    if (events == kUnscreened || (events & POLLIN) != 0) {
+      if (ioctl(fd, SIOCINQ, &queued) == 0) r.receive_queue = queued;
+    }
+    const bool all_acked = raw_len >= offsetof(tcp_info, tcpi_min_rtt) &&
+                           ti->tcpi_unacked == 0 && ti->tcpi_notsent_bytes == 0;
+    if (!all_acked && ioctl(fd, SIOCOUTQ, &queued) == 0) r.send_queue = queued;
   }
   Append(out, &r, sizeof r);
   if (with_info) {
@@ -366,14 +389,17 @@ constexpr int kNoTcpInfo = -1000;
 int ByDescriptor(uint32_t os_states, bool with_info,
                  std::vector<uint8_t>* out) {
   std::vector<int> fds;
+  std::vector<short> events;
   const bool half_closed = (os_states & ~kHalfClosedStates) == 0;
-  int rc = OwnDescriptors(half_closed, &fds);
+  int rc = OwnDescriptors(half_closed, &fds, &events);
   if (rc != 0) return rc;
   std::unordered_set<std::string> seen;
   std::unordered_map<uint32_t, int> connecting;
   int count = 0;
-  for (int fd : fds) {
-    const Described described = Describe(fd, os_states, with_info, &seen, out);
+  for (size_t i = 0; i < fds.size(); i++) {
+    const int fd = fds[i];
+    const Described described =
+        Describe(fd, events[i], os_states, with_info, &seen, out);
     struct stat st;
     if (described == Described::kShort) return kNoTcpInfo;
     if (described == Described::kConnecting && fstat(fd, &st) == 0) {

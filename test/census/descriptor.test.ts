@@ -7,12 +7,12 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fdOf, listSockets, trackSockets } from '../../lib';
+import { fdOf, listSockets, setOption, trackSockets } from '../../lib';
 import { onCleanup, tempDir, track } from '../helpers/cleanup';
 import { censusRecords } from '../helpers/native';
 import { QEMU_CENSUS, runtime, under } from '../helpers/platform';
 import { portOf, secondDescriptor, tupleOf, waitFor, type Host } from '../helpers/sockets';
-import { ssStates } from '../witness/ss';
+import { ssOf, ssStates } from '../witness/ss';
 import { straceNode } from '../witness/strace';
 
 trackSockets();
@@ -106,6 +106,33 @@ describe.skipIf(skip).each<Host>(['127.0.0.1', '::1'])('the census by descriptor
     expect(entries.find((e) => e.fd === fdOf(unread))).toMatchObject({ receiveQueue: 4, socket: unread });
     expect(entries.find((e) => e.state === 'CLOSE_WAIT')).toMatchObject({ fd: fdOf(halfClosed), socket: halfClosed });
     expect(ssStates(tupleOf(halfClosed))).toEqual(['CLOSE-WAIT']);
+  });
+
+  it('a send queue the peer holds up: as the dump says and ss shows', async () => {
+    // The peer never reads: its window closes, and what the client wrote stays unsent in its send queue. Both
+    // buffers fixed, so that neither grows (the kernel tunes them otherwise) and the queue comes to rest.
+    const server = track(
+      net.createServer({ pauseOnConnect: true }, (s) => setOption(track(s), 'recvBufferBytes', 4096)),
+    );
+    server.listen(0, host);
+    await once(server, 'listening');
+    const client = track(net.connect(portOf(server), host));
+    await once(client, 'connect');
+    setOption(client, 'sendBufferBytes', 65536);
+    client.write(Buffer.alloc(4 << 20)); // more than both buffers hold
+    const sendQ = (): number => Number(ssOf(tupleOf(client)).split(' ')[2]);
+    const seen: number[] = [];
+    await waitFor('the send queue to come to rest', () => {
+      seen.push(sendQ());
+      const last = seen.slice(-3);
+      return last.length === 3 && last[0] > 0 && last.every((q) => q === last[0]);
+    });
+    const record = censusRecords('descriptor').find((r) => r.fd === fdOf(client))!;
+    expect(record.sendQueue).toBeGreaterThan(0);
+    expect(record.sendQueue).toBe(sendQ());
+    expect(record.sendQueue).toBe(censusRecords('dump').find((r) => r.fd === fdOf(client))!.sendQueue);
+    expect(listSockets().find((e) => e.fd === fdOf(client))).toMatchObject({ sendQueue: record.sendQueue });
+    client.destroy();
   });
 
   it('names the peer of a socket still connecting (SYN_SENT), which getpeername cannot', async () => {
