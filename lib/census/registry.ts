@@ -90,8 +90,7 @@ function fromChannel({ socket }: { socket: net.Socket }): void {
  * is captured for it: a capture costs a connection some 9 % (benchmarks).
  */
 function accepted(socket: net.Socket): void {
-  noteCreated(socket, accepted, false);
-  if (!LISTS_HANDLES) remember(socket);
+  add(socket, accepted, false);
 }
 
 function fromServerChannel({ socket }: { socket: net.Socket }): void {
