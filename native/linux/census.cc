@@ -253,14 +253,14 @@ int OwnDescriptors(bool half_closed, std::vector<int>* fds,
   }
   if (poll(polled.data(), polled.size(), 0) < 0) {
     // Unscreened, then: each is asked on its own anyway.
+    int rc = 0;
     if (fits && !sparse) {
-      const int rc = ListedInProc(fds);
-      events->assign(fds->size(), kUnscreened);
-      return rc;
+      rc = ListedInProc(fds);
+    } else {
+      for (const pollfd& p : polled) fds->push_back(p.fd);
     }
-    for (const pollfd& p : polled) fds->push_back(p.fd);
     events->assign(fds->size(), kUnscreened);
-    return 0;
+    return rc;
   }
   const short shut = POLLRDHUP | POLLHUP | POLLERR;
   int open = 0;
