@@ -21,10 +21,10 @@ export interface Attempt {
  * A net.Socket with what the caller asked of it, set through its methods:
  * before connect Node only keeps them, and applies them at connect as it
  * would the constructor's options. Handed to the constructor, an options
- * object cost Node 18 and 20 some 7 µs per socket, whose copy of it there
- * takes V8's slow path unless its prototype is null (as http.Agent's is),
- * and a null-prototype one cost Node 22 and later 2 µs: measured, 10% of a
- * connection through http.Agent.
+ * object literal cost Node 18 and 20 some 9 µs per socket (their copy of it
+ * takes V8's slow path unless its prototype is null, as http.Agent's is),
+ * and a null-prototype one cost Node 22 and later 2 µs: measured, 18 % of a
+ * connection through http.Agent (docs/benchmarks.md).
  */
 function newSocket(part: SocketPart): net.Socket {
   const socket = new net.Socket();
